@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 
 const SRC = dirname(fileURLToPath(import.meta.url))
 
-/** area → areas it may import (besides itself). `testing` is the test kit: tests may use it anywhere. */
+/** area → areas it may import (besides itself). `testing` is the test kit: tests and `*test-kit.ts` helpers may use it anywhere. */
 const ALLOWED: Record<string, string[]> = {
   base: [],
   protocol: ['base'],
@@ -38,7 +38,7 @@ test('each area imports only the areas DESIGN.md allows', () => {
     const rel = relative(SRC, file)
     const area = rel.includes('/') ? rel.split('/')[0]! : '(root)'
     if (area === '(root)') continue
-    const isTest = file.endsWith('.test.ts')
+    const isTest = file.endsWith('.test.ts') || file.endsWith('test-kit.ts')
     const text = readFileSync(file, 'utf8')
     for (const match of text.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g)) {
       const target = relative(SRC, resolve(dirname(file), match[1]!))

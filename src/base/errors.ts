@@ -51,16 +51,17 @@ export type ErrorCode =
   | 'DATA_DIR_LOCKED'
   | 'CLOSED'
   | 'INVALID_ARGUMENT'
+  | 'UNSUPPORTED_VERSION'
 
-/** Kafka outcomes a client may retry after a short wait. */
+/** Kafka outcomes a client may retry after a short wait (Kafka's RetriableException set). */
 const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CORRUPT_MESSAGE',
   'UNKNOWN_TOPIC_OR_PARTITION',
   'KAFKA_STORAGE_ERROR',
-  'OUT_OF_ORDER_SEQUENCE_NUMBER',
-  'REBALANCE_IN_PROGRESS',
   'COORDINATOR_NOT_AVAILABLE',
   'REQUEST_TIMED_OUT',
+  'OFFSET_NOT_AVAILABLE',
+  'UNSTABLE_OFFSET_COMMIT',
 ])
 
 /** An expected failure with a Kafka error name, a retriable flag and an optional cause. */
