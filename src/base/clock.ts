@@ -12,8 +12,12 @@ export interface Clock {
   now(): number
   /** Monotonic milliseconds, for measuring intervals. */
   monotonic(): number
-  /** Runs `fn` after `delayMs`; the timer does not keep the process alive. */
-  setTimeout(fn: () => void, delayMs: number): TimerHandle
+  /**
+   * Runs `fn` after `delayMs`. The timer does not keep the process alive unless `keepAlive` is
+   * set: background work (heartbeats, checkpoints, retention) must not stop a process from
+   * exiting, but a consumer waiting for records must, as an open socket would.
+   */
+  setTimeout(fn: () => void, delayMs: number, options?: { keepAlive?: boolean }): TimerHandle
 }
 
 /** The real clock: Date.now, performance.now and unref'd Node timers. */
@@ -26,9 +30,9 @@ export class SystemClock implements Clock {
     return performance.now()
   }
 
-  setTimeout(fn: () => void, delayMs: number): TimerHandle {
+  setTimeout(fn: () => void, delayMs: number, options?: { keepAlive?: boolean }): TimerHandle {
     const timer = setTimeout(fn, delayMs)
-    timer.unref()
+    if (options?.keepAlive !== true) timer.unref()
     return { cancel: () => clearTimeout(timer) }
   }
 }

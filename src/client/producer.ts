@@ -1,0 +1,238 @@
+// The producer: turns records into record batches v2 per partition and hands them to a transport.
+// Batching follows Kafka's producer: one open batch per partition, sealed when full (batchBytes),
+// when lingerMs has passed, or at the end of send() when lingerMs is 0. Idempotence follows KIP-98:
+// one producer id + epoch, and per partition a sequence number that each batch advances by its
+// record count; a retried batch carries the same sequence, so the log answers a duplicate with the
+// original offset instead of writing it twice.
+//
+// Concurrency: batches of one partition are handed to the transport in seal order and the log
+// applies appends in call order, so sequences arrive in order without waiting for each ack.
+import type { Clock, TimerHandle } from '../base/clock.ts'
+import { SluiceError, isSluiceError } from '../base/errors.ts'
+import { CompressionCodec } from '../protocol/records/batch-header.ts'
+import { RecordBatchBuilder } from '../protocol/records/record-batch-builder.ts'
+import type { RecordInput } from '../protocol/records/record.ts'
+import type { DefaultPartitioner } from './partitioner.ts'
+import { toBytes, toHeaders } from './serialize.ts'
+import type { Acks, Transport } from './transport.ts'
+import type { CompressionName, ProducerOptions, ProducerRecord, RecordMetadata } from './types.ts'
+
+const CODECS: Record<CompressionName, CompressionCodec> = {
+  none: CompressionCodec.None,
+  gzip: CompressionCodec.Gzip,
+  snappy: CompressionCodec.Snappy,
+  lz4: CompressionCodec.Lz4,
+  zstd: CompressionCodec.Zstd,
+}
+
+/** An open or sealed batch of one partition and the promise of its base offset. */
+interface PendingBatch {
+  topic: string
+  partition: number
+  builder: RecordBatchBuilder
+  baseSequence: number
+  result: Promise<number>
+  resolve: (baseOffset: number) => void
+  reject: (error: unknown) => void
+  lingerTimer: TimerHandle | undefined
+}
+
+/** Producer settings with every default filled in. */
+interface ResolvedOptions {
+  idempotent: boolean
+  acks: Acks
+  lingerMs: number
+  batchBytes: number
+  codec: CompressionCodec
+  retries: number
+  retryBackoffMs: number
+}
+
+function resolveOptions(options: ProducerOptions): ResolvedOptions {
+  const acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks
+  if (acks !== 0 && acks !== 1 && acks !== -1) throw new SluiceError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or 'all', not ${String(options.acks)}`)
+  const compression = options.compression ?? 'none'
+  const codec = CODECS[compression]
+  if (codec === undefined) throw new SluiceError('UNSUPPORTED_COMPRESSION_TYPE', `unknown compression '${compression}' (none, gzip, snappy, lz4, zstd)`)
+  const idempotent = options.idempotent ?? true
+  if (idempotent && acks !== -1) throw new SluiceError('INVALID_ARGUMENT', "an idempotent producer needs acks 'all' (set idempotent: false to use acks 0 or 1)")
+  return {
+    idempotent,
+    acks,
+    lingerMs: options.lingerMs ?? 0,
+    batchBytes: options.batchBytes ?? 1024 * 1024,
+    codec,
+    retries: options.retries ?? 5,
+    retryBackoffMs: options.retryBackoffMs ?? 100,
+  }
+}
+
+/**
+ * Sends records to topics, batching per partition.
+ * @example
+ * const producer = sluice.producer({ lingerMs: 5 })
+ * const [meta] = await producer.send('payments', [{ key: 'card-42', value: { amount: 120 } }])
+ */
+export class Producer {
+  readonly #transport: Transport
+  readonly #partitioner: DefaultPartitioner
+  readonly #clock: Clock
+  readonly #options: ResolvedOptions
+  readonly #open = new Map<string, PendingBatch>()
+  readonly #inFlight = new Set<Promise<unknown>>()
+  readonly #nextSequence = new Map<string, number>()
+  #producerId: Promise<{ producerId: number; producerEpoch: number }> | undefined
+  #identity = { producerId: -1, producerEpoch: -1 }
+  #closed = false
+
+  constructor(transport: Transport, partitioner: DefaultPartitioner, clock: Clock, options: ProducerOptions = {}) {
+    this.#transport = transport
+    this.#partitioner = partitioner
+    this.#clock = clock
+    this.#options = resolveOptions(options)
+  }
+
+  /** The producer id and epoch once an idempotent producer has sent, else -1 / -1. */
+  get identity(): { producerId: number; producerEpoch: number } {
+    return { ...this.#identity }
+  }
+
+  /** Sends records to `topic`; resolves with where each landed, in the order given. */
+  async send(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    if (this.#closed) throw new SluiceError('CLOSED', 'producer is closed')
+    if (this.#options.idempotent) await this.#ensureProducerId()
+    const partitionCount = await this.#transport.partitionCount(topic, { create: true })
+    const now = this.#clock.now()
+    const placements: Array<{ batch: PendingBatch; offsetDelta: number; timestamp: number; partition: number }> = []
+    const touched = new Set<PendingBatch>()
+    for (const record of records) {
+      const key = toBytes(record.key)
+      const partition = record.partition ?? this.#partitioner.partition(topic, key, partitionCount)
+      if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
+        throw new SluiceError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' has no partition ${partition} (it has ${partitionCount})`)
+      }
+      const timestamp = record.timestamp ?? now
+      const input: RecordInput = { key, value: toBytes(record.value), timestamp }
+      const headers = toHeaders(record.headers)
+      if (headers !== undefined) input.headers = headers
+      let batch = this.#openBatch(topic, partition)
+      if (!batch.builder.add(input)) {
+        this.#seal(batch)
+        batch = this.#openBatch(topic, partition)
+        batch.builder.add(input)
+      }
+      touched.add(batch)
+      placements.push({ batch, offsetDelta: batch.builder.recordCount - 1, timestamp, partition })
+    }
+    for (const batch of touched) {
+      if (this.#options.lingerMs === 0) this.#seal(batch)
+      else if (batch.lingerTimer === undefined && this.#open.get(keyOf(batch.topic, batch.partition)) === batch) {
+        // A pending send is real work: its timer keeps the process alive until the batch is sent.
+        batch.lingerTimer = this.#clock.setTimeout(() => this.#seal(batch), this.#options.lingerMs, { keepAlive: true })
+      }
+    }
+    if (this.#options.acks === 0) {
+      // acks=0: like Kafka, don't wait and don't know the offsets; flush() still waits for the sends.
+      return placements.map((p) => ({ topic, partition: p.partition, offset: -1, timestamp: p.timestamp }))
+    }
+    const baseOffsets = new Map<PendingBatch, number>()
+    for (const batch of touched) baseOffsets.set(batch, await batch.result)
+    return placements.map((p) => ({
+      topic,
+      partition: p.partition,
+      offset: (baseOffsets.get(p.batch) as number) + p.offsetDelta,
+      timestamp: p.timestamp,
+    }))
+  }
+
+  /** Seals every open batch and waits until all sent batches are acknowledged. */
+  async flush(): Promise<void> {
+    for (const batch of [...this.#open.values()]) this.#seal(batch)
+    await Promise.allSettled([...this.#inFlight])
+  }
+
+  /** Flushes, then refuses further sends. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    await this.flush()
+    this.#closed = true
+  }
+
+  async #ensureProducerId(): Promise<void> {
+    this.#producerId ??= this.#transport.initProducerId()
+    this.#identity = await this.#producerId
+  }
+
+  #openBatch(topic: string, partition: number): PendingBatch {
+    const key = keyOf(topic, partition)
+    const existing = this.#open.get(key)
+    if (existing !== undefined) return existing
+    const idempotent = this.#options.idempotent
+    const baseSequence = idempotent ? (this.#nextSequence.get(key) ?? 0) : -1
+    let resolve!: (baseOffset: number) => void
+    let reject!: (error: unknown) => void
+    const result = new Promise<number>((res, rej) => { resolve = res; reject = rej })
+    // A batch whose send() caller went away must not surface as an unhandled rejection; the caller
+    // that awaits it still sees the error.
+    result.catch(() => {})
+    const batch: PendingBatch = {
+      topic,
+      partition,
+      builder: new RecordBatchBuilder({
+        compression: this.#options.codec,
+        producerId: idempotent ? this.#identity.producerId : -1,
+        producerEpoch: idempotent ? this.#identity.producerEpoch : -1,
+        baseSequence,
+        batchBytesMax: this.#options.batchBytes,
+      }),
+      baseSequence,
+      result,
+      resolve,
+      reject,
+      lingerTimer: undefined,
+    }
+    this.#open.set(key, batch)
+    return batch
+  }
+
+  /** Closes a batch to new records and hands it to the transport. */
+  #seal(batch: PendingBatch): void {
+    const key = keyOf(batch.topic, batch.partition)
+    if (this.#open.get(key) !== batch) return
+    this.#open.delete(key)
+    batch.lingerTimer?.cancel()
+    if (this.#options.idempotent) {
+      // Sequences wrap at int32 max, as Kafka's do.
+      this.#nextSequence.set(key, (batch.baseSequence + batch.builder.recordCount) % 0x80000000)
+    }
+    this.#partitioner.onNewBatch(batch.topic, batch.partition)
+    let bytes: Buffer
+    try {
+      bytes = batch.builder.build()
+    } catch (error) {
+      batch.reject(error)
+      return
+    }
+    const sent = this.#sendWithRetries(batch, bytes).then(batch.resolve, batch.reject)
+    this.#inFlight.add(sent)
+    void sent.finally(() => this.#inFlight.delete(sent))
+  }
+
+  async #sendWithRetries(batch: PendingBatch, bytes: Buffer): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // The log patches baseOffset into these bytes; that field is outside the CRC and is
+        // patched again on a retry, so the same Buffer can be sent each time.
+        const result = await this.#transport.produce(batch.topic, batch.partition, bytes, this.#options.acks)
+        return result.baseOffset
+      } catch (error) {
+        if (!isSluiceError(error) || !error.retriable || attempt >= this.#options.retries) throw error
+        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, this.#options.retryBackoffMs, { keepAlive: true }))
+      }
+    }
+  }
+}
+
+function keyOf(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
