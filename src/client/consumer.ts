@@ -11,7 +11,6 @@ import type { Clock, TimerHandle } from '../base/clock.ts'
 import { SluiceError } from '../base/errors.ts'
 import { CONTROL_FLAG, OFFSET_ATTRIBUTES, lastOffset } from '../protocol/records/batch-header.ts'
 import { forEachBatch, forEachRecord } from '../protocol/records/record-batch-reader.ts'
-import { NO_HEADERS } from '../protocol/records/record.ts'
 import type { Transport } from './transport.ts'
 import type { ConsumerOptions, ConsumerRecord, SeekTarget, TopicPartition } from './types.ts'
 
@@ -369,7 +368,8 @@ function decodeInto(out: ConsumerRecord[], topic: string, partition: number, buf
     if ((buf.readInt16BE(pos + OFFSET_ATTRIBUTES) & CONTROL_FLAG) === 0) {
       const from = next
       forEachRecord(buf, pos, (offset, timestamp, key, value, headers) => {
-        if (offset >= from) out.push({ topic, partition, offset, timestamp, key, value, headers: headers === NO_HEADERS ? [] : headers })
+        // Records without headers share the frozen empty NO_HEADERS: one array less per record.
+        if (offset >= from) out.push({ topic, partition, offset, timestamp, key, value, headers })
       })
     }
     next = batchLast + 1
