@@ -43,14 +43,14 @@ describe('compaction', () => {
     const original = new Map(before.map((r) => [r.offset, r]))
     for (const r of after) assert.deepEqual(original.get(r.offset), r, `offset ${r.offset} keeps its record`)
     // Closed segments hold one record per key at most; the active one is untouched.
-    const activeBase = log.segmentBaseOffsets[log.segmentCount - 1] as number
+    const activeBase = log.describe().segmentBaseOffsets[log.describe().segmentBaseOffsets.length - 1] as number
     assert.deepEqual(after.filter((r) => r.offset >= activeBase), before.filter((r) => r.offset >= activeBase))
     const seen = new Set<string>()
     for (const r of after.filter((x) => x.offset < activeBase)) {
       assert.equal(seen.has(r.key as string), false, `key ${r.key} appears twice in closed segments`)
       seen.add(r.key as string)
     }
-    assert.ok(log.sizeBytes > 0)
+    assert.ok(log.describe().sizeBytes > 0)
     await log.close()
   })
 
@@ -78,7 +78,7 @@ describe('compaction', () => {
     await log.compact()
     const records = await readAll(log)
     assert.equal(records.filter((r) => r.key === null).length, 12)
-    const activeBase = log.segmentBaseOffsets[log.segmentCount - 1] as number
+    const activeBase = log.describe().segmentBaseOffsets[log.describe().segmentBaseOffsets.length - 1] as number
     assert.equal(records.filter((r) => r.key === 'same' && r.offset < activeBase).length, 1)
     await log.close()
   })
@@ -87,11 +87,11 @@ describe('compaction', () => {
     const { log } = await compactionSetup()
     await writeRounds(log, 4, 10)
     await log.compact()
-    const segmentsBefore = log.segmentCount
+    const segmentsBefore = log.describe().segmentBaseOffsets.length
     const before = await readAll(log)
     const result = await log.compact() // the first pass shrank every closed segment; this one merges them
     assert.ok(result !== null && result.segmentsCompacted > result.segmentsWritten)
-    assert.ok(log.segmentCount < segmentsBefore, `${log.segmentCount} segments after, ${segmentsBefore} before`)
+    assert.ok(log.describe().segmentBaseOffsets.length < segmentsBefore, `${log.describe().segmentBaseOffsets.length} segments after, ${segmentsBefore} before`)
     assert.deepEqual(await readAll(log), before)
     await log.close()
   })
@@ -150,13 +150,29 @@ describe('compaction', () => {
   })
 })
 
+describe('compaction of a damaged log', () => {
+  it('stops compacting (the log stays online) when a closed segment fails its CRC', async () => {
+    const { fs, log } = await compactionSetup()
+    await writeRounds(log, 4, 6)
+    await log.close()
+    fs.flipByte(`${DIR}/00000000000000000000.log`, 70)
+    const reopened = await openLog(fs, COMPACT)
+    assert.equal(await reopened.compact(), null)
+    assert.match(reopened.describe().compactionError?.message ?? '', /CRC|compaction stopped/)
+    assert.equal(reopened.isOffline, false)
+    assert.equal((await reopened.append(batchOf([{ key: 'k0', value: 'after' }]))).baseOffset, 24)
+    assert.deepEqual((await fs.readdir(DIR)).filter((n) => n.includes('.cleaned')), [])
+    await reopened.close()
+  })
+})
+
 describe('compaction crash safety', () => {
   async function crashDuring(fault: { op: 'rename' | 'unlink'; path: RegExp }) {
     const { fs, log } = await compactionSetup({ flush: 'always' })
     await writeRounds(log, 4, 10)
     await log.compact() // shrinks the closed segments, so the next pass merges several into one
     for (let i = 0; i < 12; i++) await log.append(batchOf([{ key: `other${i % 4}`, value: `o${i}` }]))
-    const segmentsBefore = log.segmentCount
+    const segmentsBefore = log.describe().segmentBaseOffsets.length
     const before = await readAll(log)
     fs.injectFault({ ...fault, code: 'EIO' })
     await assert.rejects(log.compact(), { code: 'KAFKA_STORAGE_ERROR' })
@@ -182,14 +198,14 @@ describe('compaction crash safety', () => {
   it('finishes a committed swap on open (crash after .swap, before the old segments were removed)', async () => {
     const { reopened, segmentsBefore } = await crashDuring({ op: 'unlink', path: /\d{20}\.log$/ })
     assert.equal(reopened.recovery.swapsCompleted, 1)
-    assert.ok(reopened.segmentCount < segmentsBefore)
+    assert.ok(reopened.describe().segmentBaseOffsets.length < segmentsBefore)
     await reopened.close()
   })
 
   it('finishes a committed swap on open (crash while renaming .swap to the final names)', async () => {
     const { reopened, segmentsBefore } = await crashDuring({ op: 'rename', path: /\.log\.swap$/ })
     assert.equal(reopened.recovery.swapsCompleted, 1)
-    assert.ok(reopened.segmentCount < segmentsBefore)
+    assert.ok(reopened.describe().segmentBaseOffsets.length < segmentsBefore)
     await reopened.close()
   })
 })

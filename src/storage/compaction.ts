@@ -110,42 +110,50 @@ export async function compactLog(host: CompactionHost): Promise<CompactionResult
       pending = []
       pendingBytes = 0
     }
-    for (const segment of group) {
-      result.bytesBefore += segment.size
-      await walkWhole(segment, (buf, at, size) => {
-        if (isControlBatch(buf, at)) {
-          emit(Buffer.from(buf.subarray(at, at + size))) // copy: the walk reuses its buffer
-          return
-        }
-        const batchBase = batchBaseOffset(buf, at)
-        const kept: RecordInput[] = []
-        let count = 0
-        forEachRecord(buf, at, (offset, timestamp, key, value, headers) => {
-          count++
-          if (key !== null) {
-            if (latest.get(key.toString('latin1')) !== offset) return
-            if (value === null) {
-              if (timestamp < tombstoneHorizonMs) {
-                result.tombstonesRemoved++
-                return
-              }
-              result.tombstonesRetained++
-            }
+    const cleanedPath = `${host.dir}/${segmentFileName(base, LOG_SUFFIX)}${CLEANED_SUFFIX}`
+    try {
+      for (const segment of group) {
+        result.bytesBefore += segment.size
+        await walkWhole(segment, (buf, at, size) => {
+          if (isControlBatch(buf, at)) {
+            emit(Buffer.from(buf.subarray(at, at + size))) // copy: the walk reuses its buffer
+            return
           }
-          kept.push({ key, value, headers, timestamp, offsetDelta: offset - batchBase })
+          const batchBase = batchBaseOffset(buf, at)
+          const kept: RecordInput[] = []
+          let count = 0
+          forEachRecord(buf, at, (offset, timestamp, key, value, headers) => {
+            count++
+            if (key !== null) {
+              if (latest.get(key.toString('latin1')) !== offset) return
+              if (value === null) {
+                if (timestamp < tombstoneHorizonMs) {
+                  result.tombstonesRemoved++
+                  return
+                }
+                result.tombstonesRetained++
+              }
+            }
+            kept.push({ key, value, headers, timestamp, offsetDelta: offset - batchBase })
+          })
+          removed += count - kept.length
+          if (kept.length === count) emit(Buffer.from(buf.subarray(at, at + size)))
+          else if (kept.length > 0) emit(rebuild(buf, at, batchBase, kept))
         })
-        removed += count - kept.length
-        if (kept.length === count) emit(Buffer.from(buf.subarray(at, at + size)))
-        else if (kept.length > 0) emit(rebuild(buf, at, batchBase, kept))
-      })
+      }
+      flushPending()
+    } catch (error) {
+      // The original error is the one to report; a .cleaned file left behind is removed on open.
+      await out.close()
+      await host.fs.rm(cleanedPath).catch(() => {})
+      throw error
     }
-    flushPending()
     out.coverOffsetsUpTo((group[group.length - 1] as Segment).nextOffset)
     result.recordsRemoved += removed
     if (removed === 0 && group.length === 1) {
       // Nothing to gain: keep the original, drop the copy.
       await out.close()
-      await host.fs.unlink(`${host.dir}/${segmentFileName(base, LOG_SUFFIX)}${CLEANED_SUFFIX}`)
+      await host.fs.unlink(cleanedPath)
       result.bytesAfter += (group[0] as Segment).size
       continue
     }

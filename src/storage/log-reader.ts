@@ -2,12 +2,13 @@
 // short header scan) and return it plus following batches up to a byte budget, as one slice of one
 // large read (no per-batch copies, no per-batch awaits). Also the time-index lookup behind
 // offsetForTimestamp. Nothing here decodes records; every batch handed out has its CRC re-checked,
-// so a batch damaged on disk is never served. partition-log.ts picks the segment and holds it
-// (Segment.acquire) across these awaits.
+// so a batch damaged on disk is never served. readLog and findOffsetForTimestamp walk the segments
+// of a log, holding each one (Segment.acquire) across the awaits that read it.
 import { SluiceError } from '../base/errors.ts'
 import { BATCH_HEADER_BYTES, OFFSET_LAST_OFFSET_DELTA, OFFSET_MAX_TIMESTAMP } from '../protocol/records/batch-header.ts'
 import { batchBaseOffset, crcMatches, headerProblem, readInt64, sizeOfBatchAt } from './batch-scan.ts'
 import type { Segment } from './segment.ts'
+import type { SegmentSet } from './segment-set.ts'
 
 /** Read size when scanning for a batch or a timestamp. */
 const SCAN_BYTES = 64 * 1024
@@ -87,6 +88,60 @@ export async function findTimestamp(segment: Segment, timestamp: number, fromOff
     }
     if (p === 0) throw corrupt(segment, position, 'file ends inside a batch header')
     position += p
+  }
+  return null
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/** What a read does with an error: rethrow a damage report, or take the log offline. */
+export type ReadErrorHandler = (error: unknown, path: string) => never
+
+/**
+ * Whole batches from `offset` (the first may start before it) below `highWatermark`: at least one
+ * batch, else up to `maxBytes`, from one segment (the next one when the first holds nothing at or
+ * after `offset`, e.g. after compaction). Empty when there is nothing.
+ */
+export async function readLog(set: SegmentSet, offset: number, maxBytes: number, highWatermark: number, indexIntervalBytes: number, onError: ReadErrorHandler): Promise<Buffer> {
+  let target = offset
+  while (target < highWatermark) {
+    // A fresh view each time round: retention or compaction may have changed the segments.
+    const segments = set.segments
+    const i = Math.max(0, set.floorIndex(target, segments))
+    const segment = segments[i] as Segment
+    segment.acquire()
+    let records: Buffer | null = null
+    try {
+      records = await readSegment(segment, target, maxBytes, highWatermark, indexIntervalBytes)
+    } catch (error) {
+      onError(error, segment.logPath)
+    } finally {
+      segment.release()
+    }
+    if (records !== null) return records
+    const next = segments[i + 1]
+    if (next === undefined) break
+    target = next.baseOffset
+  }
+  return EMPTY
+}
+
+/**
+ * Offset of the first batch whose maxTimestamp >= `timestamp` (its base offset, or the log start
+ * offset if that is later), or null when there is none below the high watermark.
+ */
+export async function findOffsetForTimestamp(set: SegmentSet, timestamp: number, logStartOffset: number, highWatermark: number, onError: ReadErrorHandler): Promise<number | null> {
+  for (const segment of set.segments) {
+    if (segment.maxTimestamp < timestamp || segment.nextOffset <= logStartOffset) continue
+    segment.acquire()
+    try {
+      const found = await findTimestamp(segment, timestamp, logStartOffset, highWatermark)
+      if (found !== null) return Math.max(found, logStartOffset)
+    } catch (error) {
+      onError(error, segment.logPath)
+    } finally {
+      segment.release()
+    }
   }
   return null
 }

@@ -16,9 +16,17 @@
 //   34      8     logStartOffset
 import { crc32c } from '../base/crc32c.ts'
 import type { Fs } from './fs.ts'
+import { parseSegmentFileName, segmentFileName, type Segment } from './segment.ts'
 
 /** Name of the checkpoint file in a log directory. */
 export const CHECKPOINT_FILE = 'recovery-point.checkpoint'
+/** Suffix of a producer-state snapshot file (`<20-digit offset>.snapshot`, producer-state.ts has its layout). */
+export const SNAPSHOT_SUFFIX = '.snapshot'
+
+/** `<dir>/<20-digit offset>.snapshot`. */
+export function snapshotPath(dir: string, offset: number): string {
+  return `${dir}/${segmentFileName(offset, SNAPSHOT_SUFFIX)}`
+}
 
 const MAGIC = 0x534c4350
 const VERSION = 1
@@ -73,4 +81,18 @@ export async function readCheckpoint(fs: Fs, dir: string): Promise<{ checkpoint:
 /** Writes a log's checkpoint atomically and durably. */
 export function writeCheckpoint(fs: Fs, dir: string, checkpoint: RecoveryCheckpoint): Promise<void> {
   return fs.writeFile(`${dir}/${CHECKPOINT_FILE}`, serializeCheckpoint(checkpoint))
+}
+
+/**
+ * Records a checkpoint once everything below `checkpoint.recoveryPointOffset` is fsynced: index
+ * files that are behind their segment, the producer snapshot taken at that offset, then the
+ * checkpoint file itself (last: it is what recovery trusts). Keeps the two newest snapshots, so a
+ * damaged newest one still leaves an older one to start from.
+ */
+export async function recordCheckpoint(fs: Fs, dir: string, segments: readonly Segment[], snapshot: Buffer, checkpoint: RecoveryCheckpoint): Promise<void> {
+  for (const segment of segments) if (!segment.indexesPersisted) await segment.persistIndexes()
+  await fs.writeFile(snapshotPath(dir, checkpoint.recoveryPointOffset), snapshot)
+  await writeCheckpoint(fs, dir, checkpoint)
+  const snapshots = (await fs.readdir(dir)).map((n) => parseSegmentFileName(n, SNAPSHOT_SUFFIX)).filter((o): o is number => o !== null).sort((a, b) => b - a)
+  for (const old of snapshots.slice(2)) await fs.unlink(snapshotPath(dir, old))
 }

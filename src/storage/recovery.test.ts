@@ -145,7 +145,7 @@ describe('recovery of damaged tails', () => {
     crashed.flipByte(`${DIR}/${CHECKPOINT_FILE}`, 12)
     const full = await openLog(crashed, { segmentBytes: 1000 })
     assert.equal(full.recovery.checkpointCorrupt, true)
-    assert.equal(full.recovery.bytesValidated, full.sizeBytes)
+    assert.equal(full.recovery.bytesValidated, full.describe().sizeBytes)
     assert.equal(full.logEndOffset, 103)
     await full.close()
   })

@@ -7,17 +7,17 @@
 // headers of the batches after it, in the same walk. Only the tail after the checkpoint is read in
 // full, which is what keeps recovery after kill -9 fast.
 import type { Clock } from '../base/clock.ts'
-import { OFFSET_LAST_OFFSET_DELTA, OFFSET_MAX_TIMESTAMP, OFFSET_PRODUCER_EPOCH, OFFSET_PRODUCER_ID, OFFSET_BASE_SEQUENCE, OFFSET_ATTRIBUTES, CONTROL_FLAG } from '../protocol/records/batch-header.ts'
-import { batchBaseOffset, readInt64, walkBatches } from './batch-scan.ts'
+import { OFFSET_LAST_OFFSET_DELTA, OFFSET_MAX_TIMESTAMP } from '../protocol/records/batch-header.ts'
+import { producerBatch } from './append-checks.ts'
+import { batchBaseOffset, readInt64, walkBatches, type WalkOptions, type WalkResult } from './batch-scan.ts'
 import { TEMP_SUFFIX, type Fs } from './fs.ts'
 import { OffsetIndex } from './offset-index.ts'
 import type { ProducerState } from './producer-state.ts'
-import { readCheckpoint, type RecoveryCheckpoint } from './recovery-checkpoint.ts'
+import { SNAPSHOT_SUFFIX, readCheckpoint, snapshotPath, type RecoveryCheckpoint } from './recovery-checkpoint.ts'
 import { INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, parseSegmentFileName, segmentFileName } from './segment.ts'
+import { parentDir } from './storage-error.ts'
 import { TimeIndex } from './time-index.ts'
 
-/** Suffix of a producer-state snapshot file (`<20-digit offset>.snapshot`). */
-export const SNAPSHOT_SUFFIX = '.snapshot'
 /** Suffix compaction gives files it is still writing; discarded on open. */
 export const CLEANED_SUFFIX = '.cleaned'
 /** Suffix of compacted files ready to replace the segments they cover; the swap is finished on open. */
@@ -25,6 +25,8 @@ export const SWAP_SUFFIX = '.swap'
 
 /** What opening a log found and did; `PartitionLog.recovery`. */
 export interface RecoveryReport {
+  /** The log's directory did not exist: a new, empty log (nothing to recover). */
+  created: boolean
   /** The log was closed cleanly and nothing after the checkpoint needed checking. */
   cleanShutdown: boolean
   /** Bytes cut from the end of the log (torn or corrupt batches and everything after them). */
@@ -54,22 +56,22 @@ export interface RecoveredLog {
   logStartOffset: number
   checkpoint: RecoveryCheckpoint | null
   report: RecoveryReport
-}
-
-/** `<dir>/<20-digit offset>.snapshot`. */
-export function snapshotPath(dir: string, offset: number): string {
-  return `${dir}/${segmentFileName(offset, SNAPSHOT_SUFFIX)}`
+  /** Segments holding validated bytes after the checkpoint, not known to be fsynced. */
+  unsyncedTail: Segment[]
+  /** Every offset below this is known to be on disk. */
+  durableOffset: number
 }
 
 /** Opens (creating if needed) and recovers the log in `dir`, loading producer state into `producers`. */
 export async function recoverLog(fs: Fs, dir: string, indexIntervalBytes: number, producers: ProducerState, clock: Clock): Promise<RecoveredLog> {
   const startedMs = clock.monotonic()
-  if (!(await fs.exists(dir))) {
+  const created = !(await fs.exists(dir))
+  if (created) {
     await fs.mkdir(dir)
-    await fs.fsyncDir(parentOf(dir))
+    await fs.fsyncDir(parentDir(dir))
   }
   const report: RecoveryReport = {
-    cleanShutdown: false, truncatedBytes: 0, truncatedFromOffset: null, problem: null, segmentsScanned: 0,
+    created, cleanShutdown: false, truncatedBytes: 0, truncatedFromOffset: null, problem: null, segmentsScanned: 0,
     bytesValidated: 0, indexesRebuilt: 0, swapsCompleted: 0, checkpointCorrupt: false, producerSnapshotOffset: null, durationMs: 0,
   }
   let names = await fs.readdir(dir)
@@ -104,7 +106,7 @@ export async function recoverLog(fs: Fs, dir: string, indexIntervalBytes: number
   const isTailDense = !corrupt
   let previousNextOffset: number | null = null
   let nothingAfterCheckpoint = checkpoint !== null
-  /** Segments with bytes after the checkpoint: they may exist only in the page cache (kill -9). */
+  /** Segments with bytes after the checkpoint. */
   const unsynced: Segment[] = []
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as Segment
@@ -142,9 +144,7 @@ export async function recoverLog(fs: Fs, dir: string, indexIntervalBytes: number
     }
     const isAfterCheckpoint = checkpoint === null || segment.baseOffset > checkpoint.segmentBaseOffset
     const gapBefore = isTailDense && isAfterCheckpoint && previousNextOffset !== null && segment.baseOffset !== previousNextOffset
-    const walk = gapBefore
-      ? { end: 0, nextOffset: segment.baseOffset, batches: 0, problem: `segment starts at offset ${segment.baseOffset} but the previous one ends at ${previousNextOffset}, at position 0` }
-      : await walkBatches(segment.handle, {
+    const walkOptions: WalkOptions = {
       from: walkFrom,
       to: size,
       crcFrom: trustedEnd,
@@ -159,20 +159,13 @@ export async function recoverLog(fs: Fs, dir: string, indexIntervalBytes: number
         const maxTimestamp = readInt64(buf, at + OFFSET_MAX_TIMESTAMP)
         if (position >= indexFrom) segment.indexBatch(position, batchBytes, base, last, maxTimestamp)
         if (position >= trustedEnd) report.bytesValidated += batchBytes
-        if (base >= replayFrom) {
-          const producerId = readInt64(buf, at + OFFSET_PRODUCER_ID)
-          if (producerId >= 0) {
-            producers.update({
-              producerId,
-              epoch: buf.readInt16BE(at + OFFSET_PRODUCER_EPOCH),
-              baseSequence: buf.readInt32BE(at + OFFSET_BASE_SEQUENCE),
-              lastOffsetDelta: last - base,
-              isControl: (buf.readInt16BE(at + OFFSET_ATTRIBUTES) & CONTROL_FLAG) !== 0,
-            }, base, last, maxTimestamp)
-          }
-        }
+        const producer = base >= replayFrom ? producerBatch(buf, at) : null
+        if (producer !== null) producers.update(producer, base, last, maxTimestamp)
       },
-    })
+    }
+    const walk: WalkResult = gapBefore
+      ? { end: 0, nextOffset: segment.baseOffset, batches: 0, problem: `segment starts at offset ${segment.baseOffset} but the previous one ends at ${previousNextOffset}, at position 0` }
+      : await walkBatches(segment.handle, walkOptions)
     if (trustedEnd < size) report.segmentsScanned++
     if (walk.problem === null) {
       if (loaded !== null && loaded.logBytes === size) segment.markIndexesPersisted()
@@ -205,8 +198,6 @@ export async function recoverLog(fs: Fs, dir: string, indexIntervalBytes: number
     segments.push(await Segment.create(fs, dir, base, indexIntervalBytes))
     await fs.fsyncDir(dir)
   }
-  // fsync what was validated, so that the next checkpoint may trust it (it never was, before a crash).
-  for (const segment of unsynced) if (segments.includes(segment)) await segment.handle.sync()
   const logEndOffset = (segments[segments.length - 1] as Segment).nextOffset
   if (checkpoint !== null && logEndOffset < checkpoint.recoveryPointOffset) {
     report.problem = `${report.problem ?? ''}${report.problem === null ? '' : '; '}log ends at ${logEndOffset}, below the checkpointed durable offset ${checkpoint.recoveryPointOffset}: data that was fsynced is missing`
@@ -223,7 +214,11 @@ export async function recoverLog(fs: Fs, dir: string, indexIntervalBytes: number
   const logStartOffset = Math.min(Math.max(checkpoint?.logStartOffset ?? 0, first.baseOffset), logEndOffset)
   report.cleanShutdown = checkpoint?.cleanShutdown === true && nothingAfterCheckpoint && report.problem === null
   report.durationMs = clock.monotonic() - startedMs
-  return { segments, logStartOffset, checkpoint, report }
+  // What was validated after the checkpoint may exist only in the page cache (kill -9): the log
+  // fsyncs it in the background before anything trusts it (flush 'always' readers included).
+  const unsyncedTail = unsynced.filter((segment) => segments.includes(segment))
+  const durableOffset = unsyncedTail.length === 0 ? logEndOffset : Math.min(checkpoint?.recoveryPointOffset ?? logStartOffset, logEndOffset)
+  return { segments, logStartOffset, checkpoint, report, unsyncedTail, durableOffset }
 }
 
 /** Loads both index files of a segment; null when either is missing or invalid. */
@@ -302,10 +297,4 @@ async function completeSwaps(fs: Fs, dir: string, names: string[], indexInterval
     if (name.endsWith(SWAP_SUFFIX) && !name.endsWith(LOG_SUFFIX + SWAP_SUFFIX)) await fs.rm(`${dir}/${name}`)
   }
   return completed
-}
-
-function parentOf(dir: string): string {
-  const trimmed = dir.replace(/\/+$/, '')
-  const slash = trimmed.lastIndexOf('/')
-  return slash <= 0 ? '/' : trimmed.slice(0, slash)
 }

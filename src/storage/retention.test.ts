@@ -12,7 +12,7 @@ async function tenSegments(config: Record<string, unknown> = {}) {
   const clock = new ManualClock(T0)
   const log = await openLog(fs, { segmentBytes: 250, retentionCheckIntervalMs: 1_000_000_000, ...config }, clock)
   for (let i = 0; i < 30; i++) await log.append(batchOf([{ key: null, value: `v${i}`, timestamp: T0 + Math.floor(i / 3) * 3_600_000 }]))
-  assert.equal(log.segmentCount, 10)
+  assert.equal(log.describe().segmentBaseOffsets.length, 10)
   return { fs, clock, log }
 }
 
@@ -35,7 +35,7 @@ describe('retention', () => {
     const { clock, log } = await tenSegments({ retentionMs: 1000 })
     clock.set(T0 + 100 * 3_600_000)
     assert.equal(await log.enforceRetention(), 9)
-    assert.equal(log.segmentCount, 1)
+    assert.equal(log.describe().segmentBaseOffsets.length, 1)
     assert.equal(log.logStartOffset, 27)
     assert.deepEqual((await readAll(log)).map((r) => r.value), ['v27', 'v28', 'v29'])
     await log.close()
@@ -43,14 +43,14 @@ describe('retention', () => {
 
   it('deletes the oldest segments while the log is larger than retention.bytes', async () => {
     const { log } = await tenSegments({ retentionMs: -1 })
-    const retentionBytes = Math.floor(log.sizeBytes * 0.45)
+    const retentionBytes = Math.floor(log.describe().sizeBytes * 0.45)
     log.updateConfig({ retentionBytes })
     const deleted = await log.enforceRetention()
     // Kafka's rule: delete a segment only if the log stays at least retention.bytes without it.
     assert.ok(deleted >= 4, `deleted ${deleted}`)
-    assert.ok(log.sizeBytes >= retentionBytes)
+    assert.ok(log.describe().sizeBytes >= retentionBytes)
     const { records } = await log.read(log.logStartOffset, 10_000)
-    assert.ok(log.sizeBytes - records.length < retentionBytes, 'one more segment would have gone below the limit')
+    assert.ok(log.describe().sizeBytes - records.length < retentionBytes, 'one more segment would have gone below the limit')
     assert.equal(log.logStartOffset, deleted * 3)
     await log.close()
   })
@@ -58,8 +58,8 @@ describe('retention', () => {
   it('runs on its timer, and not at all by time or size under cleanup.policy=compact', async () => {
     const { clock, log } = await tenSegments({ retentionMs: 1000, retentionCheckIntervalMs: 1000 })
     clock.set(T0 + 100 * 3_600_000)
-    for (let i = 0; i < 50 && log.segmentCount > 1; i++) await turn()
-    assert.equal(log.segmentCount, 1)
+    for (let i = 0; i < 50 && log.describe().segmentBaseOffsets.length > 1; i++) await turn()
+    assert.equal(log.describe().segmentBaseOffsets.length, 1)
     await log.close()
 
     const compacted = await tenSegments({ retentionMs: 1000, retentionBytes: 10, cleanupPolicy: 'compact' })
@@ -72,7 +72,7 @@ describe('retention', () => {
     const { fs, log } = await tenSegments({ retentionMs: -1 })
     assert.equal(await log.deleteRecordsBefore(10), 10)
     assert.equal(log.logStartOffset, 10)
-    assert.equal(log.segmentCount, 7)
+    assert.equal(log.describe().segmentBaseOffsets.length, 7)
     await assert.rejects(log.read(9, 100), { code: 'OFFSET_OUT_OF_RANGE' })
     const { records } = await log.read(10, 100) // the batch holding 10 starts at 9: whole batches are returned
     assert.ok(records.length > 0)

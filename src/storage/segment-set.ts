@@ -3,7 +3,20 @@
 // replaces the array rather than mutating it, so a read that took `segments` before an await keeps
 // a consistent view; the segments it reads stay open through Segment.acquire.
 import { assert } from '../base/assert.ts'
+import type { LogConfig } from './log-config.ts'
 import type { Segment } from './segment.ts'
+
+/**
+ * Kafka's LogSegment.shouldRoll: a non-empty active segment rolls when `bytes` more would pass
+ * segment.bytes, when `lastOffset` would not fit its int32 relative offsets, or when segment.ms
+ * has passed since its first append (in this process).
+ */
+export function shouldRoll(active: Segment, bytes: number, lastOffset: number, config: Pick<LogConfig, 'segmentBytes' | 'segmentMs'>, nowMs: number): boolean {
+  if (active.size === 0) return false
+  if (active.size + bytes > config.segmentBytes) return true
+  if (lastOffset - active.baseOffset > 0x7fffffff) return true
+  return nowMs - active.rollBaseMs(nowMs) >= config.segmentMs
+}
 
 /** The segments of one log, ordered by base offset. */
 export class SegmentSet {

@@ -12,9 +12,11 @@ import type { FileHandle, Fs } from './fs.ts'
 import { OffsetIndex } from './offset-index.ts'
 import { TimeIndex } from './time-index.ts'
 
-/** File suffixes of a segment. */
+/** Suffix of a segment's log file. */
 export const LOG_SUFFIX = '.log'
+/** Suffix of a segment's offset index (offset-index.ts). */
 export const INDEX_SUFFIX = '.index'
+/** Suffix of a segment's time index (time-index.ts). */
 export const TIME_INDEX_SUFFIX = '.timeindex'
 
 /** `00000000000000000042` + suffix: Kafka's file name for a segment starting at offset 42. */
@@ -64,7 +66,10 @@ export class Segment {
     this.#timeIndex = new TimeIndex(baseOffset)
   }
 
-  /** Creates an empty segment file (replacing any leftover of a failed roll). */
+  /**
+   * Creates an empty segment file (replacing any leftover of a failed roll). Compaction passes a
+   * `suffix` to write `<base>.log.cleaned`; the paths below always name the final files.
+   */
   static async create(fs: Fs, dir: string, baseOffset: number, indexIntervalBytes: number, suffix = LOG_SUFFIX): Promise<Segment> {
     const handle = await fs.open(`${dir}/${segmentFileName(baseOffset, suffix)}`, 'create')
     try {
@@ -127,11 +132,6 @@ export class Segment {
 
   get timeIndex(): TimeIndex {
     return this.#timeIndex
-  }
-
-  /** True once retention or compaction has taken the segment out of the log. */
-  get isRetired(): boolean {
-    return this.#retired
   }
 
   /** Time of this process's first append to the segment (or of its opening): segment.ms counts from it. */
@@ -212,11 +212,6 @@ export class Segment {
     if (nextOffset > this.#nextOffset) this.#nextOffset = nextOffset
   }
 
-  /** Recovery: the log's valid bytes end at `size` (bytes after it are cut by `truncate`). */
-  setSize(size: number): void {
-    this.#size = size
-  }
-
   /** Cuts the file to `size` bytes and makes the cut durable (recovery of a torn tail). */
   async truncate(size: number): Promise<void> {
     await this.#handle.truncate(size)
@@ -269,6 +264,11 @@ export class Segment {
     // The chain must survive a failed write: the caller gets the error from `next`.
     this.#persisting = next.catch(() => {})
     return next
+  }
+
+  /** Resolves once index writes already started are done (before deleting the files). */
+  async settled(): Promise<void> {
+    await this.#persisting
   }
 
   /** The segment stops taking appends: its largest timestamp goes into the time index (Kafka does the same). */

@@ -5,9 +5,11 @@
 // data dropped, or torn (a random prefix of the unsynced writes kept, perhaps with a zero-filled
 // tail), and a random prefix of the unsynced directory changes. It also flips bytes, truncates
 // files and injects EIO/ENOSPC on the next operations on a path, and counts fsyncs.
+// The inodes and the crash image are in memory-fs-inodes.ts.
 import { posix } from 'node:path'
 import { Random } from '../base/random.ts'
 import { tempPathFor, type FileHandle, type FileStat, type Fs, type OpenMode } from '../storage/fs.ts'
+import { DirNode, FileNode, diskAfterCrash, fsError, type CrashMode, type MetaChange, type Node } from './memory-fs-inodes.ts'
 
 /** Operations a fault can be injected into. */
 export type FaultOp = 'open' | 'read' | 'write' | 'sync' | 'truncate' | 'rename' | 'unlink' | 'mkdir' | 'readdir' | 'fsyncDir'
@@ -22,114 +24,12 @@ export interface Fault {
   times?: number
 }
 
-/** What a crash does with writes and directory changes that were never fsynced. */
-export type CrashMode = 'drop-unsynced' | 'tear-unsynced' | 'keep-unsynced'
+export type { CrashMode } from './memory-fs-inodes.ts'
 
 /** Options of a MemoryFs. */
 export interface MemoryFsOptions {
   /** Awaited inside every file fsync before it completes; default: one setImmediate turn. */
   syncLatency?: () => Promise<void>
-}
-
-type Pending = { kind: 'write'; pos: number; len: number } | { kind: 'truncate'; len: number }
-
-class FileNode {
-  readonly kind = 'file'
-  data: Buffer = Buffer.alloc(0)
-  size = 0
-  synced: Buffer = Buffer.alloc(0)
-  syncedSize = 0
-  pending: Pending[] = []
-
-  ensure(capacity: number): void {
-    if (capacity <= this.data.length) return
-    const grown = Buffer.alloc(Math.max(capacity, this.data.length * 2, 64))
-    this.data.copy(grown, 0, 0, this.size)
-    this.data = grown
-  }
-
-  /** Writes into the live image (the page cache). */
-  put(src: Buffer, offset: number, length: number, position: number): void {
-    this.ensure(position + length)
-    if (position > this.size) this.data.fill(0, this.size, position)
-    src.copy(this.data, position, offset, offset + length)
-    this.size = Math.max(this.size, position + length)
-  }
-
-  setSize(length: number): void {
-    if (length > this.size) {
-      this.ensure(length)
-      this.data.fill(0, this.size, length)
-    }
-    this.size = length
-  }
-
-  /** Applies pending operations to the durable image, optionally cut after `budget` written bytes. */
-  static applyPending(target: { image: Buffer; size: number }, live: FileNode, ops: Pending[], budget: number, random: Random | null): void {
-    const grow = (length: number): void => {
-      if (length <= target.image.length) return
-      const grown = Buffer.alloc(Math.max(length, target.image.length * 2, 64))
-      target.image.copy(grown, 0, 0, target.size)
-      target.image = grown
-    }
-    for (const op of ops) {
-      if (op.kind === 'truncate') {
-        if (op.len > target.size) {
-          grow(op.len)
-          target.image.fill(0, target.size, op.len)
-        }
-        target.size = op.len
-        continue
-      }
-      const take = Math.min(op.len, budget)
-      budget -= take
-      grow(op.pos + op.len)
-      if (op.pos > target.size) target.image.fill(0, target.size, op.pos)
-      // The page cache only ever holds the latest bytes, so a write-back copies the live data.
-      const available = Math.max(0, Math.min(take, live.size - op.pos))
-      live.data.copy(target.image, op.pos, op.pos, op.pos + available)
-      target.image.fill(0, op.pos + available, op.pos + take)
-      target.size = Math.max(target.size, op.pos + take)
-      if (take < op.len) {
-        // Torn: the size may have reached the disk before the data (a zero-filled tail).
-        if (random !== null && random.chance(0.5)) {
-          target.image.fill(0, op.pos + take, op.pos + op.len)
-          target.size = Math.max(target.size, op.pos + op.len)
-        }
-        return
-      }
-    }
-  }
-
-  commit(count: number): void {
-    const ops = this.pending.splice(0, count)
-    const target = { image: this.synced, size: this.syncedSize }
-    FileNode.applyPending(target, this, ops, Infinity, null)
-    this.synced = target.image
-    this.syncedSize = target.size
-  }
-}
-
-class DirNode {
-  readonly kind = 'dir'
-  entries = new Map<string, Node>()
-  durable = new Map<string, Node>()
-}
-
-type Node = FileNode | DirNode
-
-interface MetaChange {
-  dir: DirNode
-  name: string
-  node: Node | null
-}
-
-function fsError(code: string, syscall: string, path: string, detail = ''): NodeJS.ErrnoException {
-  const error = new Error(`${code}: ${detail || code.toLowerCase()}, ${syscall} '${path}'`) as NodeJS.ErrnoException
-  error.code = code
-  error.syscall = syscall
-  error.path = path
-  return error
 }
 
 class MemoryFileHandle implements FileHandle {
@@ -211,57 +111,9 @@ export class MemoryFs implements Fs {
 
   /** A new MemoryFs holding what the disk would after a crash now; this one stops working. */
   crash(options: { mode: CrashMode; random?: Random }): MemoryFs {
-    const random = options.random ?? new Random()
-    const mode = options.mode
     this.#crashed = true
-    // Directory entries: durable ones plus (tear: a random prefix of; keep: all) unsynced changes.
-    const views = new Map<DirNode, Map<string, Node>>()
-    const view = (dir: DirNode): Map<string, Node> => {
-      let map = views.get(dir)
-      if (map === undefined) {
-        map = new Map(mode === 'keep-unsynced' ? dir.entries : dir.durable)
-        views.set(dir, map)
-      }
-      return map
-    }
-    if (mode === 'tear-unsynced') {
-      const keep = random.int(0, this.#meta.length + 1)
-      for (const op of this.#meta.slice(0, keep)) {
-        for (const change of op) {
-          if (change.node === null) view(change.dir).delete(change.name)
-          else view(change.dir).set(change.name, change.node)
-        }
-      }
-    }
-    const copies = new Map<Node, Node>()
-    const copy = (node: Node): Node => {
-      const existing = copies.get(node)
-      if (existing !== undefined) return existing
-      if (node.kind === 'dir') {
-        const dir = new DirNode()
-        copies.set(node, dir)
-        for (const [name, child] of view(node)) dir.entries.set(name, copy(child))
-        dir.durable = new Map(dir.entries)
-        return dir
-      }
-      const file = new FileNode()
-      copies.set(node, file)
-      const target = { image: Buffer.from(node.synced.subarray(0, node.syncedSize)), size: node.syncedSize }
-      if (mode === 'keep-unsynced') {
-        FileNode.applyPending(target, node, node.pending, Infinity, null)
-      } else if (mode === 'tear-unsynced') {
-        let total = 0
-        for (const op of node.pending) if (op.kind === 'write') total += op.len
-        FileNode.applyPending(target, node, node.pending, random.int(0, total + 1), random)
-      }
-      file.data = Buffer.from(target.image.subarray(0, target.size))
-      file.size = target.size
-      file.synced = Buffer.from(file.data)
-      file.syncedSize = file.size
-      return file
-    }
     const next = new MemoryFs({ syncLatency: this.#syncLatency })
-    next.#root = copy(this.#root) as DirNode
+    next.#root = diskAfterCrash(this.#root, this.#meta, options.mode, options.random ?? new Random())
     return next
   }
 

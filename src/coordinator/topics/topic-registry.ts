@@ -247,7 +247,7 @@ export class TopicRegistry {
       const overrides = validateTopicConfig(options.config, this.#configOptions)
       const listing: TopicListing = { name, topicId: randomUUID(), partitions, isInternal: options.isInternal === true }
       if (options.validateOnly === true) return listing
-      if (hasCollisionChars(name)) {
+      if (!listing.isInternal && hasCollisionChars(name)) {
         this.#onWarning(`topic '${name}' contains '.' or '_': names that differ only in those clash in metric names, so use one or the other, not both`)
       }
       const record: TopicRecord = { ...listing, config: overrides, createdMs: this.#clock.now() }
