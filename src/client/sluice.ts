@@ -3,7 +3,7 @@
 // client it handed out, then the coordinator, so a process can shut down cleanly in one call.
 import { systemClock, type Clock } from '../base/clock.ts'
 import { SluiceError } from '../base/errors.ts'
-import { Coordinator, type CoordinatorOptions } from '../coordinator/coordinator.ts'
+import { Coordinator, type CoordinatorEvent, type CoordinatorOptions } from '../coordinator/coordinator.ts'
 import { Admin } from './admin.ts'
 import type { Assignor } from './assignors/assignor.ts'
 import { cooperativeStickyAssignor } from './assignors/cooperative-sticky.ts'
@@ -21,6 +21,9 @@ const ASSIGNORS: Record<string, Assignor> = {
   roundrobin: roundRobinAssignor,
   'cooperative-sticky': cooperativeStickyAssignor,
 }
+
+/** What recovery found and did when a partition log opened (storage's report, via the coordinator's events). */
+export type RecoveryReport = Extract<CoordinatorEvent, { type: 'partition-opened' }>['recovery']
 
 /** Options of Sluice.open beyond the public ones: injected clock and coordinator settings for tests. */
 export interface SluiceOpenOptions extends OpenOptions {

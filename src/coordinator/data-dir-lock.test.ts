@@ -196,3 +196,12 @@ test('in-memory locks exclude a second opener of the same Fs and dir until relea
   await DataDirLock.acquireInMemory(fs, '/data').release()
   await otherDir.release()
 })
+
+test('a data dir path that is a file is refused with a clear error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-lock-file-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'not-a-dir')
+  writeFileSync(file, 'x')
+  await assert.rejects(DataDirLock.acquire({ dataDir: file, clock: systemClock }), (error: unknown) =>
+    isSluiceError(error, 'INVALID_ARGUMENT') && /is not a directory/.test((error as Error).message))
+})

@@ -57,7 +57,7 @@ export class DataDirLock {
   /** Takes `<dataDir>/.lock` for this process or throws DATA_DIR_LOCKED naming the live holder. */
   static async acquire(options: DataDirLockOptions): Promise<DataDirLock> {
     const { dataDir, clock } = options
-    await nodeFs.promises.mkdir(dataDir, { recursive: true })
+    await ensureDataDir(dataDir)
     const path = join(dataDir, LOCK_FILE_NAME)
     const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date(clock.now()).toISOString(), token: randomUUID() }
     const content = `${JSON.stringify(me)}\n`
@@ -186,5 +186,18 @@ function isAlive(pid: number): boolean {
     return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Creates the data dir if needed; a path that is something else than a directory gets a clear error. */
+async function ensureDataDir(dataDir: string): Promise<void> {
+  try {
+    await nodeFs.promises.mkdir(dataDir, { recursive: true })
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new SluiceError('INVALID_ARGUMENT', `data dir '${dataDir}' is not a directory (a file is in the way)`, { cause })
+    }
+    throw new SluiceError('KAFKA_STORAGE_ERROR', `cannot create data dir '${dataDir}': ${(cause as Error).message}`, { cause })
   }
 }
