@@ -23,7 +23,7 @@ test("README's TypeScript example runs and reads back what it produced", (t) => 
     rmSync(script, { force: true })
     rmSync(cwd, { recursive: true, force: true })
   })
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd, encoding: 'utf8', timeout: 60_000 })
+  const run = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), script], { cwd, encoding: 'utf8', timeout: 60_000 })
   assert.equal(run.status, 0, run.stderr)
   const lines = run.stdout.trim().split('\n')
   assert.match(lines[0]!, /^\d \d+$/)
