@@ -205,3 +205,36 @@ test('a data dir path that is a file is refused with a clear error', async (t) =
   await assert.rejects(DataDirLock.acquire({ dataDir: file, clock: systemClock }), (error: unknown) =>
     isSluiceError(error, 'INVALID_ARGUMENT') && /is not a directory/.test((error as Error).message))
 })
+
+test('a holder killed with SIGKILL but not yet reaped (a zombie) no longer holds the lock', { skip: process.platform !== 'linux' ? 'zombie detection reads /proc (Linux only)' : false }, async () => {
+  const dir = tempDir()
+  // sh starts the holder in the background, then execs `sleep`, which never reaps it: once killed,
+  // the holder stays a zombie until sleep exits.
+  const holderCode = `
+    const { DataDirLock } = await import(${JSON.stringify(LOCK_MODULE)})
+    await DataDirLock.acquire({ dataDir: ${JSON.stringify(dir)}, clock: { now: () => Date.now() } })
+    console.log('HELD ' + process.pid)
+    setInterval(() => {}, 1000)
+  `
+  const quoted = `'${holderCode.replace(/'/g, `'\\''`)}'`
+  const shell = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} --import tsx --input-type=module -e ${quoted} & exec sleep 30`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  try {
+    let seen = ''
+    const pid = await new Promise<number>((resolve, reject) => {
+      shell.stdout!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString()
+        const match = /HELD (\d+)/.exec(seen)
+        if (match) resolve(Number(match[1]))
+      })
+      shell.on('close', () => reject(new Error(`holder exited before holding the lock: ${seen}`)))
+    })
+    process.kill(pid, 'SIGKILL')
+    // Wait until the kernel shows it as a zombie.
+    for (let i = 0; i < 100 && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'); i++) await new Promise((r) => setTimeout(r, 20))
+    const lock = await DataDirLock.acquire({ dataDir: dir, clock: systemClock, onWarning: () => {} })
+    await lock.release()
+  } finally {
+    shell.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -183,9 +183,23 @@ function isAlive(pid: number): boolean {
   if (pid === process.pid) return true
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  return !isZombie(pid)
+}
+
+/**
+ * A holder killed with SIGKILL stays a zombie until its parent reaps it, and signal 0 still reaches
+ * a zombie: on Linux, /proc/<pid>/stat says so (state 'Z'), and a zombie holds no lock.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = nodeFs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Format: "pid (comm) state …"; comm may contain spaces and parentheses, so read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z'
+  } catch {
+    return false // no /proc (not Linux) or the process just went: signal 0 already said it existed
   }
 }
 
