@@ -14,8 +14,9 @@ import { flushAlways } from './flush-always.ts'
 import { allRows, removeAllScratch, report, type BenchRow } from './harness.ts'
 import { describeMachine } from './machine.ts'
 import { recovery } from './recovery.ts'
+import { SKETCH_BENCHMARKS } from './sketches/benchmarks.ts'
 
-const BENCHMARKS: readonly Benchmark[] = [buildAppend, appendBatches, flushAlways, consume, recovery, consumeRss]
+const BENCHMARKS: readonly Benchmark[] = [buildAppend, appendBatches, flushAlways, consume, recovery, consumeRss, ...SKETCH_BENCHMARKS]
 
 function cleanUp(): void {
   killChildren()
