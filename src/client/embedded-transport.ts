@@ -34,8 +34,8 @@ export class EmbeddedTransport implements Transport {
     throw new SluiceError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic '${topic}'`)
   }
 
-  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
-    return this.#coordinator.producerIds.initProducerId()
+  async initProducerId(current?: { producerId: number; producerEpoch: number }): Promise<{ producerId: number; producerEpoch: number }> {
+    return this.#coordinator.producerIds.initProducerId(current ?? {})
   }
 
   async produce(topic: string, partition: number, batch: Buffer, acks: Acks): Promise<ProduceResult> {

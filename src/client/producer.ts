@@ -7,9 +7,14 @@
 //
 // Concurrency: batches of one partition are handed to the transport in seal order and the log
 // applies appends in call order, so sequences arrive in order without waiting for each ack.
+//
+// A batch that fails for good (say MESSAGE_TOO_LARGE) leaves a hole in its partition's sequence
+// that the log would refuse every later batch over. As Kafka's producer does (KIP-360), the
+// producer then bumps its epoch, sequences restart at 0, and batches stamped with the old epoch are
+// re-stamped (epoch, base sequence, CRC) before they are sent or retried.
 import type { Clock, TimerHandle } from '../base/clock.ts'
 import { SluiceError, isSluiceError } from '../base/errors.ts'
-import { CompressionCodec } from '../protocol/records/batch-header.ts'
+import { CompressionCodec, OFFSET_BASE_SEQUENCE, OFFSET_PRODUCER_EPOCH, writeCrc } from '../protocol/records/batch-header.ts'
 import { RecordBatchBuilder } from '../protocol/records/record-batch-builder.ts'
 import type { RecordInput } from '../protocol/records/record.ts'
 import type { DefaultPartitioner } from './partitioner.ts'
@@ -30,6 +35,8 @@ interface PendingBatch {
   topic: string
   partition: number
   builder: RecordBatchBuilder
+  /** Epoch and base sequence the batch carries (stamped by the builder, re-stamped after a bump). */
+  producerEpoch: number
   baseSequence: number
   result: Promise<number>
   resolve: (baseOffset: number) => void
@@ -83,6 +90,8 @@ export class Producer {
   readonly #nextSequence = new Map<string, number>()
   #producerId: Promise<{ producerId: number; producerEpoch: number }> | undefined
   #identity = { producerId: -1, producerEpoch: -1 }
+  /** An epoch bump in progress after a batch failed for good. */
+  #bumping: Promise<void> | undefined
   #closed = false
 
   constructor(transport: Transport, partitioner: DefaultPartitioner, clock: Clock, options: ProducerOptions = {}) {
@@ -159,8 +168,14 @@ export class Producer {
   }
 
   async #ensureProducerId(): Promise<void> {
-    this.#producerId ??= this.#transport.initProducerId()
-    this.#identity = await this.#producerId
+    if (this.#producerId === undefined) {
+      this.#producerId = this.#transport.initProducerId()
+      this.#identity = await this.#producerId
+    } else {
+      // Later sends wait for the first InitProducerId, but keep any epoch bumped since.
+      await this.#producerId
+      await this.#bumping
+    }
   }
 
   #openBatch(topic: string, partition: number): PendingBatch {
@@ -185,6 +200,7 @@ export class Producer {
         baseSequence,
         batchBytesMax: this.#options.batchBytes,
       }),
+      producerEpoch: idempotent ? this.#identity.producerEpoch : -1,
       baseSequence,
       result,
       resolve,
@@ -201,10 +217,6 @@ export class Producer {
     if (this.#open.get(key) !== batch) return
     this.#open.delete(key)
     batch.lingerTimer?.cancel()
-    if (this.#options.idempotent) {
-      // Sequences wrap at int32 max, as Kafka's do.
-      this.#nextSequence.set(key, (batch.baseSequence + batch.builder.recordCount) % 0x80000000)
-    }
     this.#partitioner.onNewBatch(batch.topic, batch.partition)
     let bytes: Buffer
     try {
@@ -213,9 +225,44 @@ export class Producer {
       batch.reject(error)
       return
     }
+    // An epoch bump since the batch opened restarted the sequences: take the current ones.
+    if (this.#options.idempotent) this.#stamp(batch, bytes)
     const sent = this.#sendWithRetries(batch, bytes).then(batch.resolve, batch.reject)
     this.#inFlight.add(sent)
     void sent.finally(() => this.#inFlight.delete(sent))
+  }
+
+  /**
+   * Gives the batch the current epoch and its partition's next sequence if it does not carry them
+   * yet (re-stamping its header and CRC), and advances that sequence past its records.
+   */
+  #stamp(batch: PendingBatch, bytes: Buffer): void {
+    const key = keyOf(batch.topic, batch.partition)
+    const sequence = this.#nextSequence.get(key) ?? 0
+    const epoch = this.#identity.producerEpoch
+    if (batch.producerEpoch !== epoch || batch.baseSequence !== sequence) {
+      bytes.writeInt16BE(epoch, OFFSET_PRODUCER_EPOCH)
+      bytes.writeInt32BE(sequence, OFFSET_BASE_SEQUENCE)
+      writeCrc(bytes)
+      batch.producerEpoch = epoch
+      batch.baseSequence = sequence
+    }
+    // Sequences wrap at int32 max, as Kafka's do.
+    this.#nextSequence.set(key, (sequence + batch.builder.recordCount) % 0x80000000)
+  }
+
+  /** Bumps the epoch once for every batch that failed under the current one; sequences restart. */
+  #bumpEpoch(failedEpoch: number): Promise<void> {
+    if (failedEpoch !== this.#identity.producerEpoch) return this.#bumping ?? Promise.resolve()
+    this.#bumping ??= (async () => {
+      try {
+        this.#identity = await this.#transport.initProducerId(this.#identity)
+        this.#nextSequence.clear()
+      } finally {
+        this.#bumping = undefined
+      }
+    })()
+    return this.#bumping
   }
 
   async #sendWithRetries(batch: PendingBatch, bytes: Buffer): Promise<number> {
@@ -226,7 +273,25 @@ export class Producer {
         const result = await this.#transport.produce(batch.topic, batch.partition, bytes, this.#options.acks)
         return result.baseOffset
       } catch (error) {
-        if (!isSluiceError(error) || !error.retriable || attempt >= this.#options.retries) throw error
+        if (!isSluiceError(error)) throw error
+        if (this.#options.idempotent) {
+          const isSequenceError = error.code === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || error.code === 'INVALID_PRODUCER_EPOCH'
+          if (isSequenceError && attempt < this.#options.retries) {
+            // The hole a failed predecessor left (or an epoch bumped meanwhile): after the bump,
+            // sequences restart, so re-stamp and send again.
+            await this.#bumpEpoch(batch.producerEpoch)
+            this.#stamp(batch, bytes)
+            continue
+          }
+          if (!error.retriable || attempt >= this.#options.retries) {
+            // Bump so the batches behind this one are not refused over its hole. This batch's error
+            // is what its caller must see; a failed bump shows up on the next send.
+            await this.#bumpEpoch(batch.producerEpoch).catch(() => {})
+            throw error
+          }
+        } else if (!error.retriable || attempt >= this.#options.retries) {
+          throw error
+        }
         await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, this.#options.retryBackoffMs, { keepAlive: true }))
       }
     }

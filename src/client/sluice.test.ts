@@ -149,3 +149,19 @@ test('topics, records and committed offsets survive a restart', async (t) => {
   const records = await drain(again, 1)
   assert.deepEqual(records.map((r) => r.value!.toString()), ['after restart'])
 })
+
+test('a record too large for the topic fails alone and the idempotent producer goes on sending to that partition', async (t) => {
+  const sluice = await openTemp(t)
+  const producer = sluice.producer({ lingerMs: 5 })
+  await producer.send('sizes', [{ value: 'first' }])
+  // Sealed together: the oversized batch and, behind it, a batch already stamped with the next sequence.
+  const tooBig = producer.send('sizes', [{ value: Buffer.alloc(2_000_000) }])
+  const behind = producer.send('sizes', [{ value: 'behind' }])
+  await assert.rejects(tooBig, (error: unknown) => isSluiceError(error, 'MESSAGE_TOO_LARGE') || isSluiceError(error, 'RECORD_LIST_TOO_LARGE'))
+  await behind
+  const [after] = await producer.send('sizes', [{ value: 'after' }])
+  assert.ok(after!.offset >= 1)
+  const records = await drain(sluice.consumer({ autoOffsetReset: 'earliest' }).assign([{ topic: 'sizes', partition: 0 }]), 3)
+  assert.deepEqual(records.map((r) => r.value!.toString()), ['first', 'behind', 'after'])
+  assert.equal(producer.identity.producerEpoch, 1, 'the epoch was bumped once')
+})

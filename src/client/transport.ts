@@ -37,8 +37,11 @@ export interface FetchedPartition {
 export interface Transport {
   /** Partitions of `topic`; creates the topic first when `create` and the transport allows it. */
   partitionCount(topic: string, options?: { create?: boolean }): Promise<number>
-  /** A fresh producer id and epoch for an idempotent producer. */
-  initProducerId(): Promise<{ producerId: number; producerEpoch: number }>
+  /**
+   * A fresh producer id and epoch for an idempotent producer; given the current ones, the same id
+   * with the epoch bumped (KIP-360), after which sequences restart at 0.
+   */
+  initProducerId(current?: { producerId: number; producerEpoch: number }): Promise<{ producerId: number; producerEpoch: number }>
   /** Appends one record batch v2 (the transport takes ownership of its bytes). */
   produce(topic: string, partition: number, batch: Buffer, acks: Acks): Promise<ProduceResult>
   /** Reads from several partitions at once, waiting up to maxWaitMs for minBytes. */
