@@ -208,20 +208,18 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (toCommit.length > 0) await this.#membership.commit(toCommit)
   }
 
-  /** Commits (when auto-commit is on), leaves the group and stops every timer. Idempotent. */
+  /**
+   * Leaves the group and stops every timer; idempotent. Leaving revokes this member's partitions,
+   * which commits what was consumed when auto-commit is on (onRevoked). It does not wait for a
+   * first assignment that may never come (a rebalance stuck on another member).
+   */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     this.#autoCommitTimer?.cancel()
     this.#wakeUp()
-    if (this.#membership !== undefined) {
-      try {
-        await this.#membershipStarted
-        if (this.#options.autoCommit) await this.commit()
-      } finally {
-        await this.#membership.stop()
-      }
-    }
+    if (this.#membership !== undefined) await this.#membership.stop()
+    this.#raiseGroupError()
   }
 
   #checkOpen(): void {
