@@ -22,7 +22,7 @@ const ALLOWED: Record<string, string[]> = {
   connectors: ['client', 'streams', 'base'],
   dashboard: ['client', 'streams', 'base'],
   cli: ['client', 'connectors', 'streams', 'base', 'protocol'],
-  testing: ['base', 'protocol', 'storage', 'coordinator', 'client'],
+  testing: ['base', 'protocol', 'storage', 'coordinator', 'client', 'broker'],
 }
 
 function sourceFiles(dir: string): string[] {

@@ -4,7 +4,9 @@
 // response body; Kafka outcomes are error codes inside that body, never exceptions. The connection
 // layer frames, decodes, dispatches (dispatch.ts, by API key), encodes and answers in order.
 import type { Clock } from '../base/clock.ts'
+import { SluiceError } from '../base/errors.ts'
 import type { Coordinator } from '../coordinator/coordinator.ts'
+import { errorCodeOf } from '../protocol/error-codes.ts'
 
 /** Broker settings the handlers need (listener address, ids, limits). */
 export interface BrokerInfo {
@@ -41,7 +43,19 @@ export interface ApiHandler<Request = unknown, Response = unknown> {
   maxVersion: number
   /**
    * Answers one request. Returning `null` means no response is sent (Produce with acks=0).
-   * Throwing is reserved for bugs and closes the connection.
+   * Throwing is reserved for bugs and closes the connection (the broker logs it; other
+   * connections carry on). The version is within [minVersion, maxVersion] clamped to the codec's
+   * stable range (dispatch.ts), and the request decoded without error.
    */
   handle(context: RequestContext, request: Request, version: number): Promise<Response | null> | Response | null
+}
+
+/**
+ * The wire code for a failure a handler caught: a SluiceError's Kafka name becomes its code (Sluice's
+ * own names such as CLOSED become UNKNOWN_SERVER_ERROR, -1); anything else is a bug and is rethrown,
+ * which closes the connection.
+ */
+export function errorCodeFrom(error: unknown): number {
+  if (error instanceof SluiceError) return errorCodeOf(error.code)
+  throw error
 }
