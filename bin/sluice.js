@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `sluice` command: loads the TypeScript CLI through tsx's loader (Sluice ships its sources).
+// The `sluice` command: loads the TypeScript sources through tsx's loader and runs src/main.ts.
 import { register } from 'tsx/esm/api'
 
 register()
-await import('../src/cli/main.ts')
+await import('../src/main.ts')

@@ -1,7 +1,9 @@
-// Process entry of `npm start`: runs the CLI's `start` command (open the data dir, report what it
-// holds and what it is doing) with any arguments given after `npm start --`. The CLI's own entry,
-// for `sluice …`, is cli/main.ts via bin/sluice.js. This is the one place that may wire the broker
-// and the dashboard together once they exist.
+// Process entry of Sluice: `sluice …` (bin/sluice.js) and `npm start` (`sluice start`). The one
+// place that wires the layers above the client together (DESIGN.md): it hands the CLI the broker,
+// so `sluice start` serves the data dir to Kafka clients, without the CLI importing broker/.
+import { startBroker } from './broker/listener.ts'
 import { runProcess } from './cli/run-process.ts'
 
-await runProcess(['start', ...process.argv.slice(2)])
+await runProcess(process.argv.slice(2), {
+  serve: (sluice, options) => startBroker({ coordinator: sluice.coordinator, ...options }),
+})

@@ -99,13 +99,14 @@ describe('sluice admin commands', { concurrency: 2 }, () => {
     assertOneLineError(await box.run(['consume']), 2, /topic/)
   })
 
-  test('start holds the data dir, reports status and closes cleanly on SIGINT', async (t) => {
+  test('start holds the data dir, serves Kafka clients, reports status and closes cleanly on SIGINT', async (t) => {
     const box = boxFor(t, 'start')
     await box.ok(['topic', 'create', 'metrics', '-p', '3'])
-    const child = box.spawn(['start', '--status-interval', '100ms'])
+    const child = box.spawn(['start', '--status-interval', '100ms', '--port', '0'])
     const done = finished(child)
     const banner = await waitForOutput(child.stdout, /idle/)
     assert.match(banner, new RegExp(`opening data dir ${box.dataDir}`))
+    assert.match(banner, /^listening on 127\.0\.0\.1:\d+ \(Kafka protocol\)$/m)
     assert.match(banner, /^metrics +3 +/m)
     assertOneLineError(await box.run(['topic', 'list']), 1, /lock/i)
     child.kill('SIGINT')

@@ -22,8 +22,23 @@ export interface GlobalOptions {
   format: OutputFormat
 }
 
+/** A running Kafka-protocol listener, as `sluice start` sees it. */
+export interface Listening {
+  host: string
+  port: number
+  close(): Promise<void>
+}
+
+/**
+ * Serves a Sluice's log over Kafka's protocol. The CLI may not import the broker (DESIGN.md: only
+ * main.ts wires it), so main.ts hands this in; without it `sluice start` runs with no listener.
+ */
+export type Serve = (sluice: Sluice, options: { host: string; port: number; advertisedHost?: string; onWarning: (message: string) => void }) => Promise<Listening>
+
 /** The process around a command: streams, environment, time, and the stop signal. */
 export interface CliEnvironment {
+  /** Starts the Kafka listener for `sluice start` (wired by main.ts). */
+  serve?: Serve
   stdin: Readable
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream

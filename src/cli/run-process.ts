@@ -1,12 +1,13 @@
 // Runs the CLI as the whole process: wires runCli to the real stdin/stdout/stderr, environment and
 // clock, turns SIGINT/SIGTERM into the stop signal (a second one exits at once), and exits with
 // runCli's code once stdout has drained. Exiting explicitly means a handle left open by mistake can
-// never keep a finished command alive. Used by cli/main.ts (`sluice …`) and src/main.ts (`npm start`).
+// never keep a finished command alive. Used by src/main.ts, the entry of both `sluice …` and `npm start`.
 import { systemClock } from '../base/clock.ts'
+import type { Serve } from './context.ts'
 import { runCli } from './program.ts'
 
 /** Runs `sluice <argv…>` in this process and exits with its code. */
-export async function runProcess(argv: readonly string[]): Promise<never> {
+export async function runProcess(argv: readonly string[], wiring: { serve?: Serve } = {}): Promise<never> {
   const stop = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stop.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143)
@@ -25,6 +26,7 @@ export async function runProcess(argv: readonly string[]): Promise<never> {
     env: process.env,
     clock: systemClock,
     stopSignal: stop.signal,
+    ...(wiring.serve !== undefined && { serve: wiring.serve }),
   })
   // An empty write's callback runs after everything queued before it has been handed to the OS.
   await new Promise<void>((resolve) => {

@@ -1,9 +1,10 @@
 // `sluice start`: opens the data dir and keeps it open, printing what it found (recovery results
-// for partitions that needed recovery, topics with partitions and sizes) and then a status line
-// every few seconds (records/s appended per topic, total size) until SIGINT/SIGTERM, when it closes
-// the log cleanly. The broker issue adds the Kafka listener here; until then nothing else can
-// write to the data dir while it runs (it holds the lock), so the rates read 0 unless that changes.
-import type { Command } from 'commander'
+// for partitions that needed recovery, topics with partitions and sizes), serves it to Kafka
+// clients on --host/--port (default 127.0.0.1:9092) when main.ts provided the broker, and then
+// prints a status line every few seconds (records/s appended per topic, total size) until
+// SIGINT/SIGTERM, when it stops the listener and closes the log cleanly.
+import { Option, type Command } from 'commander'
+import { SluiceError } from '../../base/errors.ts'
 import { formatBytes, parseDuration } from '../../base/units.ts'
 import type { Sluice } from '../../client/sluice.ts'
 import { openClient } from '../context.ts'
@@ -62,8 +63,23 @@ export function recoverySummary(r: RecoveryReport): string | null {
   return `${parts.join('; ')} (${Math.round(r.durationMs)} ms)`
 }
 
-async function start(ctx: CliContext, opts: { statusInterval: string }): Promise<void> {
+interface StartOptions {
+  statusInterval: string
+  host: string
+  port: string
+  advertisedHost?: string
+  listen: boolean
+}
+
+function parsePort(text: string): number {
+  const port = Number(text)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SluiceError('INVALID_ARGUMENT', `invalid port '${text}' (0-65535; 0 picks a free one)`)
+  return port
+}
+
+async function start(ctx: CliContext, opts: StartOptions): Promise<void> {
   const intervalMs = parseDuration(opts.statusInterval)
+  const port = parsePort(opts.port)
   const out = ctx.stdout
   out.write(`sluice: opening data dir ${ctx.options.dataDir}\n`)
   const sluice = await openClient(ctx, {
@@ -75,7 +91,17 @@ async function start(ctx: CliContext, opts: { statusInterval: string }): Promise
       out.write(`partition ${topic}-${partition} is offline: ${error instanceof Error ? error.message : String(error)}\n`)
     },
   })
+  let listening: Awaited<ReturnType<NonNullable<CliContext['serve']>>> | undefined
   try {
+    if (opts.listen && ctx.serve !== undefined) {
+      listening = await ctx.serve(sluice, {
+        host: opts.host,
+        port,
+        ...(opts.advertisedHost !== undefined && { advertisedHost: opts.advertisedHost }),
+        onWarning: (message) => ctx.stderr.write(`sluice: warning: ${message}\n`),
+      })
+      out.write(`listening on ${listening.host}:${listening.port} (Kafka protocol)\n`)
+    }
     let previous = await snapshot(sluice)
     out.write(previous.length === 0 ? 'no topics yet\n' : formatTable(['topic', 'partitions', 'records', 'size'], previous.map((t) => [t.name, t.partitions, t.records, formatBytes(t.sizeBytes)])))
     out.write(`running; status every ${opts.statusInterval}; Ctrl-C to stop\n`)
@@ -97,6 +123,8 @@ async function start(ctx: CliContext, opts: { statusInterval: string }): Promise
     })
     out.write('sluice: stopping\n')
   } finally {
+    // Clients first, then the log they write to.
+    await listening?.close()
     await sluice.close()
   }
   out.write('sluice: closed cleanly\n')
@@ -104,7 +132,11 @@ async function start(ctx: CliContext, opts: { statusInterval: string }): Promise
 
 /** Adds `sluice start` to the program. */
 export function registerStartCommand(program: Command, actions: Actions): void {
-  program.command('start').description('open the data dir and keep running, printing status, until Ctrl-C')
+  program.command('start').description('open the data dir, serve it to Kafka clients, and keep running, printing status, until Ctrl-C')
+    .addOption(new Option('--host <host>', 'interface the Kafka listener binds').env('SLUICE_HOST').default('127.0.0.1'))
+    .addOption(new Option('--port <port>', 'port of the Kafka listener; 0 picks a free one').env('SLUICE_PORT').default('9092'))
+    .option('--advertised-host <host>', 'host clients are told to connect to (default: --host)')
+    .option('--no-listen', 'only open the data dir; serve no Kafka clients')
     .option('--status-interval <duration>', 'how often to print the status line', '5s')
     .action(actions(start))
 }
