@@ -67,9 +67,9 @@ export class Admin {
     return this.#coordinator.topics.create(name, options)
   }
 
-  /** Deletes a topic and its data. */
+  /** Deletes a topic, its data and every group's committed offsets for it. */
   async deleteTopic(name: string): Promise<void> {
-    await this.#coordinator.topics.delete(name)
+    await this.#coordinator.deleteTopic(name)
   }
 
   /** Topics, without internal ones unless asked. */

@@ -163,6 +163,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       }
       for (const record of records) {
         if (this.#closed) return
+        // A seek, revocation or re-assignment since this fetch leaves the partition's position
+        // unresolved (or the partition gone): its remaining records here are stale, so the seek
+        // wins and a revoked partition is not delivered twice.
+        const entry = this.#assigned.get(keyOf(record.topic, record.partition))
+        if (entry === undefined || entry.position === undefined) continue
         yield record
         this.#markConsumed(record)
       }

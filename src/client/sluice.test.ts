@@ -165,3 +165,28 @@ test('a record too large for the topic fails alone and the idempotent producer g
   assert.deepEqual(records.map((r) => r.value!.toString()), ['first', 'behind', 'after'])
   assert.equal(producer.identity.producerEpoch, 1, 'the epoch was bumped once')
 })
+
+test('a seek during for-await iteration wins over records already fetched', async (t) => {
+  const sluice = await openTemp(t)
+  await sluice.producer().send('iter', Array.from({ length: 100 }, (_, i) => ({ value: `${i}` })))
+  const consumer = sluice.consumer().assign([{ topic: 'iter', partition: 0, offset: 'beginning' }])
+  const seen: number[] = []
+  for await (const record of consumer) {
+    seen.push(record.offset)
+    if (record.offset === 10) consumer.seek('iter', 0, 50)
+    if (record.offset === 99) break
+  }
+  assert.deepEqual(seen, [...Array.from({ length: 11 }, (_, i) => i), ...Array.from({ length: 50 }, (_, i) => 50 + i)])
+})
+
+test('deleting a topic drops the groups\' committed offsets, so a re-created topic is read from its start', async (t) => {
+  const sluice = await openTemp(t)
+  await sluice.producer().send('again', Array.from({ length: 5 }, (_, i) => ({ value: `old${i}` })))
+  await sluice.admin.resetGroupOffsets('g', 'again', 'end')
+  await sluice.admin.deleteTopic('again')
+  await sluice.admin.createTopic('again')
+  await sluice.producer().send('again', Array.from({ length: 10 }, (_, i) => ({ value: `new${i}` })))
+  const consumer = sluice.consumer({ group: 'g', autoOffsetReset: 'earliest' }).subscribe('again')
+  const records = await drain(consumer, 10)
+  assert.deepEqual(records.map((r) => r.value!.toString()), Array.from({ length: 10 }, (_, i) => `new${i}`))
+})

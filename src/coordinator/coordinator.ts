@@ -110,11 +110,13 @@ export class Coordinator {
   readonly topics: TopicRegistry
   readonly producerIds: ProducerIds
   readonly groups: GroupCoordinator
+  readonly #offsets: OffsetStore
   readonly #lock: DataDirLock
   readonly #autoCreateTopics: boolean
   #closing: Promise<void> | null = null
 
-  private constructor(parts: { dataDir: string; clock: Clock; lock: DataDirLock; topics: TopicRegistry; producerIds: ProducerIds; groups: GroupCoordinator; autoCreateTopics: boolean }) {
+  private constructor(parts: { dataDir: string; clock: Clock; lock: DataDirLock; topics: TopicRegistry; producerIds: ProducerIds; groups: GroupCoordinator; offsets: OffsetStore; autoCreateTopics: boolean }) {
+    this.#offsets = parts.offsets
     this.dataDir = parts.dataDir
     this.clock = parts.clock
     this.#lock = parts.lock
@@ -156,7 +158,7 @@ export class Coordinator {
         ...options.groups, clock, offsets,
         partitionExists: (topic, partition) => topics.has(topic) && Number.isInteger(partition) && partition >= 0 && partition < topics.partitionCount(topic),
       })
-      const coordinator = new Coordinator({ dataDir: options.dataDir, clock, lock, topics, producerIds, groups, autoCreateTopics: options.autoCreateTopics ?? true })
+      const coordinator = new Coordinator({ dataDir: options.dataDir, clock, lock, topics, producerIds, groups, offsets, autoCreateTopics: options.autoCreateTopics ?? true })
       const listing = topics.list({ includeInternal: true })
       options.onEvent?.({
         type: 'opened', dataDir: options.dataDir, topics: listing.length,
@@ -168,6 +170,18 @@ export class Coordinator {
       for (const part of opened.reverse()) await part.close().catch(() => undefined)
       await lock.release().catch(() => undefined)
       throw error
+    }
+  }
+
+  /**
+   * Deletes a topic and, as Kafka does, every group's committed offsets for it: a topic re-created
+   * under the same name must not resume from the old one's offsets (records would be skipped).
+   */
+  async deleteTopic(name: string): Promise<void> {
+    await this.topics.delete(name)
+    for (const groupId of this.#offsets.groupIds()) {
+      const stale = this.#offsets.offsets(groupId).filter((o) => o.topic === name)
+      if (stale.length > 0) await this.#offsets.delete(groupId, stale.map(({ topic, partition }) => ({ topic, partition })))
     }
   }
 
