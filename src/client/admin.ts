@@ -7,6 +7,7 @@ import type { Coordinator } from '../coordinator/coordinator.ts'
 import type { GroupErrorCode, GroupState } from '../coordinator/groups/types.ts'
 import type { ConfigChange, TopicDescription, TopicListing } from '../coordinator/topics/topic-registry.ts'
 import type { TopicConfigEntry, TopicConfigInput } from '../coordinator/topics/topic-config.ts'
+import { comparePartitions, partitionKey } from './assignors/assignor.ts'
 import { decodeAssignment } from './consumer-protocol.ts'
 import type { Transport } from './transport.ts'
 import type { SeekTarget, TopicPartition } from './types.ts'
@@ -128,11 +129,12 @@ export class Admin {
     }))
     // Lag covers every partition the group has offsets for or is assigned.
     const partitions = new Map<string, TopicPartition>()
-    for (const o of fetched.offsets) partitions.set(`${o.topic}\u0000${o.partition}`, o)
-    for (const m of members) for (const p of m.assignment) partitions.set(`${p.topic}\u0000${p.partition}`, p)
-    const committed = new Map(fetched.offsets.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
+    for (const o of fetched.offsets) partitions.set(partitionKey(o.topic, o.partition), o)
+    for (const m of members) for (const p of m.assignment) partitions.set(partitionKey(p.topic, p.partition), p)
+    const committed = new Map(fetched.offsets.map((o) => [partitionKey(o.topic, o.partition), o.offset]))
     const offsets: GroupPartitionLag[] = []
-    for (const [key, p] of [...partitions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const p of [...partitions.values()].sort(comparePartitions)) {
+      const key = partitionKey(p.topic, p.partition)
       if (!this.#coordinator.topics.has(p.topic)) continue
       const logEndOffset = this.#coordinator.partition(p.topic, p.partition).highWatermark
       const committedOffset = committed.get(key) ?? -1

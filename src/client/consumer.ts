@@ -11,6 +11,7 @@ import type { Clock, TimerHandle } from '../base/clock.ts'
 import { SluiceError } from '../base/errors.ts'
 import { CONTROL_FLAG, OFFSET_ATTRIBUTES, lastOffset } from '../protocol/records/batch-header.ts'
 import { forEachBatch, forEachRecord } from '../protocol/records/record-batch-reader.ts'
+import { partitionKey } from './assignors/assignor.ts'
 import type { Transport } from './transport.ts'
 import type { ConsumerOptions, ConsumerRecord, SeekTarget, TopicPartition } from './types.ts'
 
@@ -121,7 +122,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   /** Moves a partition's position; the next poll reads from there ("rewind time" with a timestamp). */
   seek(topic: string, partition: number, target: SeekTarget): void {
-    const entry = this.#assigned.get(keyOf(topic, partition))
+    const entry = this.#assigned.get(partitionKey(topic, partition))
     if (entry === undefined) throw new SluiceError('INVALID_ARGUMENT', `partition ${topic}/${partition} is not assigned to this consumer`)
     if (typeof target === 'number' && (!Number.isSafeInteger(target) || target < 0)) {
       throw new SluiceError('INVALID_ARGUMENT', `cannot seek to offset ${target}`)
@@ -133,7 +134,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   /** Offset of the next record poll() would return for a partition, once known. */
   position(topic: string, partition: number): number | undefined {
-    return this.#assigned.get(keyOf(topic, partition))?.position
+    return this.#assigned.get(partitionKey(topic, partition))?.position
   }
 
   /**
@@ -166,7 +167,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         // A seek, revocation or re-assignment since this fetch leaves the partition's position
         // unresolved (or the partition gone): its remaining records here are stale, so the seek
         // wins and a revoked partition is not delivered twice.
-        const entry = this.#assigned.get(keyOf(record.topic, record.partition))
+        const entry = this.#assigned.get(partitionKey(record.topic, record.partition))
         if (entry === undefined || entry.position === undefined) continue
         yield record
         this.#markConsumed(record)
@@ -202,7 +203,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   #markConsumed(record: ConsumerRecord): void {
-    const entry = this.#assigned.get(keyOf(record.topic, record.partition))
+    const entry = this.#assigned.get(partitionKey(record.topic, record.partition))
     if (entry !== undefined) entry.consumed = record.offset + 1
   }
 
@@ -232,7 +233,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   #add(topic: string, partition: number, seek: SeekTarget | undefined): void {
-    this.#assigned.set(keyOf(topic, partition), { topic, partition, position: undefined, pendingSeek: seek, consumed: undefined })
+    this.#assigned.set(partitionKey(topic, partition), { topic, partition, position: undefined, pendingSeek: seek, consumed: undefined })
   }
 
   #wakeUp(): void {
@@ -258,11 +259,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   async #onAssigned(partitions: TopicPartition[]): Promise<void> {
-    for (const p of partitions) if (!this.#assigned.has(keyOf(p.topic, p.partition))) this.#add(p.topic, p.partition, undefined)
+    for (const p of partitions) if (!this.#assigned.has(partitionKey(p.topic, p.partition))) this.#add(p.topic, p.partition, undefined)
     const committed = await this.#membership!.committed(partitions)
     for (const p of partitions) {
-      const entry = this.#assigned.get(keyOf(p.topic, p.partition))!
-      const offset = committed.get(keyOf(p.topic, p.partition))
+      const entry = this.#assigned.get(partitionKey(p.topic, p.partition))!
+      const offset = committed.get(partitionKey(p.topic, p.partition))
       if (offset !== undefined && offset >= 0) entry.pendingSeek = offset
     }
     this.#wakeUp()
@@ -275,20 +276,20 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       const offsets = this.#consumedOffsets(partitions)
       if (offsets.length > 0) await this.#membership!.commit(offsets)
     }
-    for (const p of partitions) this.#assigned.delete(keyOf(p.topic, p.partition))
+    for (const p of partitions) this.#assigned.delete(partitionKey(p.topic, p.partition))
     this.#wakeUp()
   }
 
   async #onLost(partitions: TopicPartition[]): Promise<void> {
     await this.#options.onRevoked?.(partitions)
-    for (const p of partitions) this.#assigned.delete(keyOf(p.topic, p.partition))
+    for (const p of partitions) this.#assigned.delete(partitionKey(p.topic, p.partition))
     this.#wakeUp()
   }
 
   #consumedOffsets(partitions: readonly TopicPartition[]): Array<TopicPartition & { offset: number }> {
     const out: Array<TopicPartition & { offset: number }> = []
     for (const p of partitions) {
-      const consumed = this.#assigned.get(keyOf(p.topic, p.partition))?.consumed
+      const consumed = this.#assigned.get(partitionKey(p.topic, p.partition))?.consumed
       if (consumed !== undefined) out.push({ topic: p.topic, partition: p.partition, offset: consumed })
     }
     return out
@@ -328,7 +329,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const records: ConsumerRecord[] = []
     for (let i = 0; i < fetched.length; i++) {
       const part = fetched[i]!
-      const entry = this.#assigned.get(keyOf(part.topic, part.partition))
+      const entry = this.#assigned.get(partitionKey(part.topic, part.partition))
       const asked = requested.find((r) => r.topic === part.topic && r.partition === part.partition)
       // Dropped: revoked meanwhile, or seeked since the request went out.
       if (entry === undefined || asked === undefined || entry.position !== asked.offset) continue
@@ -382,6 +383,3 @@ function decodeInto(out: ConsumerRecord[], topic: string, partition: number, buf
   return next
 }
 
-function keyOf(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}

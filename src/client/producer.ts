@@ -17,6 +17,7 @@ import { SluiceError, isSluiceError } from '../base/errors.ts'
 import { CompressionCodec, OFFSET_BASE_SEQUENCE, OFFSET_PRODUCER_EPOCH, writeCrc } from '../protocol/records/batch-header.ts'
 import { RecordBatchBuilder } from '../protocol/records/record-batch-builder.ts'
 import type { RecordInput } from '../protocol/records/record.ts'
+import { partitionKey } from './assignors/assignor.ts'
 import type { DefaultPartitioner } from './partitioner.ts'
 import { toBytes, toHeaders } from './serialize.ts'
 import type { Acks, Transport } from './transport.ts'
@@ -135,7 +136,7 @@ export class Producer {
     }
     for (const batch of touched) {
       if (this.#options.lingerMs === 0) this.#seal(batch)
-      else if (batch.lingerTimer === undefined && this.#open.get(keyOf(batch.topic, batch.partition)) === batch) {
+      else if (batch.lingerTimer === undefined && this.#open.get(partitionKey(batch.topic, batch.partition)) === batch) {
         // A pending send is real work: its timer keeps the process alive until the batch is sent.
         batch.lingerTimer = this.#clock.setTimeout(() => this.#seal(batch), this.#options.lingerMs, { keepAlive: true })
       }
@@ -179,7 +180,7 @@ export class Producer {
   }
 
   #openBatch(topic: string, partition: number): PendingBatch {
-    const key = keyOf(topic, partition)
+    const key = partitionKey(topic, partition)
     const existing = this.#open.get(key)
     if (existing !== undefined) return existing
     const idempotent = this.#options.idempotent
@@ -213,7 +214,7 @@ export class Producer {
 
   /** Closes a batch to new records and hands it to the transport. */
   #seal(batch: PendingBatch): void {
-    const key = keyOf(batch.topic, batch.partition)
+    const key = partitionKey(batch.topic, batch.partition)
     if (this.#open.get(key) !== batch) return
     this.#open.delete(key)
     batch.lingerTimer?.cancel()
@@ -237,7 +238,7 @@ export class Producer {
    * yet (re-stamping its header and CRC), and advances that sequence past its records.
    */
   #stamp(batch: PendingBatch, bytes: Buffer): void {
-    const key = keyOf(batch.topic, batch.partition)
+    const key = partitionKey(batch.topic, batch.partition)
     const sequence = this.#nextSequence.get(key) ?? 0
     const epoch = this.#identity.producerEpoch
     if (batch.producerEpoch !== epoch || batch.baseSequence !== sequence) {
@@ -298,6 +299,3 @@ export class Producer {
   }
 }
 
-function keyOf(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../base/clock.ts'
 import { SluiceError } from '../base/errors.ts'
 import { Coordinator, type CoordinatorEvent, type CoordinatorOptions } from '../coordinator/coordinator.ts'
 import { Admin } from './admin.ts'
-import type { Assignor } from './assignors/assignor.ts'
+import { partitionKey, type Assignor } from './assignors/assignor.ts'
 import { cooperativeStickyAssignor } from './assignors/cooperative-sticky.ts'
 import { rangeAssignor } from './assignors/range.ts'
 import { roundRobinAssignor } from './assignors/round-robin.ts'
@@ -146,7 +146,7 @@ export class Sluice {
         },
         committed: async (partitions) => {
           const fetched = coordinator.groups.fetchOffsets(groupId, partitions)
-          return new Map(fetched.offsets.filter((o) => o.offset >= 0).map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
+          return new Map(fetched.offsets.filter((o) => o.offset >= 0).map((o) => [partitionKey(o.topic, o.partition), o.offset]))
         },
       }
     }
