@@ -42,3 +42,17 @@ test('delete topics v6 takes names or ids and answers both; an unknown id is UNK
     await bed.close()
   }
 })
+
+test('deleting a topic drops the groups\' committed offsets of it, so a new topic of that name starts clean', async () => {
+  const bed = await openTestBed()
+  try {
+    await bed.coordinator.topics.create('orders')
+    await bed.coordinator.groups.commitOffsets({ groupId: 'audit', generationId: -1, memberId: '', offsets: [{ topic: 'orders', partition: 0, offset: 42 }] })
+    const response = await bed.call(deleteTopicsHandler, 4, { topics: [], topicNames: ['orders'], timeoutMs: 100 })
+    assert.equal(response.responses[0]!.errorCode, 0)
+    await bed.coordinator.topics.create('orders')
+    assert.deepEqual(bed.coordinator.groups.fetchOffsets('audit', null).offsets.filter((o) => o.topic === 'orders'), [])
+  } finally {
+    await bed.close()
+  }
+})

@@ -44,7 +44,9 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
 
 async function remove(context: RequestContext, name: string): Promise<Outcome> {
   try {
-    await context.coordinator.topics.delete(name)
+    // Through the coordinator, not the registry: it also drops the groups' committed offsets of the
+    // topic, so a topic created again under the same name does not inherit them.
+    await context.coordinator.deleteTopic(name)
     return { errorCode: 0, errorMessage: null }
   } catch (error) {
     // Kafka's wording for a missing topic; other failures keep the registry's message.
