@@ -3,7 +3,7 @@
 // offsets resumed after a restart, seek by timestamp, and an idempotent producer (5 in flight).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs'
+import { CompressionTypes, Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs'
 import { startTestBroker, type TestBroker } from '../testing/broker.ts'
 
 async function start(): Promise<{ broker: TestBroker; kafka: Kafka }> {
@@ -20,7 +20,7 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): 
   }
 }
 
-test('KafkaJS admin creates, describes, alters, grows and deletes topics', async () => {
+test('compat kafkajs [admin]: creates, describes, alters, grows and deletes topics', async () => {
   const { broker, kafka } = await start()
   const admin = kafka.admin()
   try {
@@ -53,7 +53,7 @@ test('KafkaJS admin creates, describes, alters, grows and deletes topics', async
   }
 })
 
-test('KafkaJS consumer group of three rebalances when one leaves, resumes committed offsets, and seeks by timestamp', async () => {
+test('compat kafkajs [group, timestamp-seek]: a consumer group of three rebalances when one leaves, resumes committed offsets (reading gzip and uncompressed batches), and seeks by timestamp', async () => {
   const { broker, kafka } = await start()
   const admin = kafka.admin()
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 })
@@ -75,7 +75,7 @@ test('KafkaJS consumer group of three rebalances when one leaves, resumes commit
     await admin.connect()
     await admin.createTopics({ topics: [{ topic: 'work', numPartitions: 3 }] })
     await producer.connect()
-    const send = (from: number, count: number) => producer.send({ topic: 'work', messages: Array.from({ length: count }, (_, i) => ({ key: `k${from + i}`, value: `m${from + i}` })) })
+    const send = (from: number, count: number, compression = CompressionTypes.None) => producer.send({ topic: 'work', compression, messages: Array.from({ length: count }, (_, i) => ({ key: `k${from + i}`, value: `m${from + i}` })) })
     await send(0, 30)
     const [first, second, third] = [await newConsumer(), await newConsumer(), await newConsumer()]
     await waitFor(() => [first, second, third].every((c) => assigned.get(c!) === 1) && seen.length >= 30, 'three members with one partition each and 30 messages')
@@ -83,7 +83,7 @@ test('KafkaJS consumer group of three rebalances when one leaves, resumes commit
     await third!.disconnect()
     consumers.pop()
     await waitFor(() => assigned.get(first!)! + assigned.get(second!)! === 3, 'a rebalance over the two remaining members')
-    await send(30, 30)
+    await send(30, 30, CompressionTypes.GZIP)
     await waitFor(() => seen.length >= 60, '60 messages')
     assert.deepEqual(new Set(seen).size, 60)
 

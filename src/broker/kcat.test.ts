@@ -26,7 +26,7 @@ function kcat(args: string[], input?: string): Promise<string> {
   })
 }
 
-test('kcat produces with none, gzip, snappy, lz4 and zstd, consumes everything back, and keys land on murmur2 partitions', async (t) => {
+test('compat kcat [codecs: none gzip snappy lz4 zstd, murmur2]: produces with every codec librdkafka has, consumes everything back, and keys land on murmur2 partitions', async (t) => {
   if (!hasKcat) {
     if (process.env['CI'] === 'true') assert.fail('CI needs kcat for the librdkafka compatibility test (apt-get install kcat)')
     console.log('# kcat not installed, librdkafka compatibility skipped')
@@ -59,6 +59,27 @@ test('kcat produces with none, gzip, snappy, lz4 and zstd, consumes everything b
     assert.equal(seen.length, keys.length)
     for (const [key, partition] of seen) assert.equal(Number(partition), partitionForKey(key!), `key ${key}`)
     assert.deepEqual(broker.warnings, [])
+  } finally {
+    await broker.stop()
+  }
+})
+
+test('compat kcat [admin: metadata (-L)]: lists brokers, topics and partitions with their leaders', async (t) => {
+  if (!hasKcat) {
+    if (process.env['CI'] === 'true') assert.fail('CI needs kcat for the librdkafka compatibility test (apt-get install kcat)')
+    t.skip('kcat not installed')
+    return
+  }
+  const broker = await startTestBroker()
+  try {
+    await broker.coordinator.topics.create('listed', { partitions: 3 })
+    const listing = JSON.parse(await kcat(['-L', '-b', broker.address, '-J'])) as {
+      brokers: Array<{ id: number; name: string }>
+      topics: Array<{ topic: string; partitions: Array<{ partition: number; leader: number }> }>
+    }
+    assert.deepEqual(listing.brokers.map((b) => [b.id, b.name]), [[0, broker.address]])
+    const listed = listing.topics.find((topic) => topic.topic === 'listed')
+    assert.deepEqual(listed?.partitions.map((p) => [p.partition, p.leader]), [[0, 0], [1, 0], [2, 0]])
   } finally {
     await broker.stop()
   }
