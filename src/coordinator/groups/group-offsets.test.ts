@@ -70,6 +70,10 @@ test('commits are checked against the generation and the members of an active gr
   assert.equal(rejoined.generationId, 2)
   // Now CompletingRebalance: the member has the new generation but no assignment yet.
   assert.equal((await commit(2, member.memberId))[0]!.errorCode, 'REBALANCE_IN_PROGRESS')
+  // Kafka checks the member and its generation before the rebalance: a stale or unknown member is
+  // told to rejoin, not to retry.
+  assert.equal((await commit(1, member.memberId))[0]!.errorCode, 'ILLEGAL_GENERATION')
+  assert.equal((await commit(2, 'ghost'))[0]!.errorCode, 'UNKNOWN_MEMBER_ID')
 })
 
 test('commits of unknown partitions and oversized metadata are refused per partition', async () => {

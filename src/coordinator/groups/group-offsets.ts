@@ -71,13 +71,14 @@ export class GroupOffsets {
       return fail('FENCED_INSTANCE_ID')
     } else if (request.generationId < 0 && group.state === 'Empty') {
       // The group only uses Sluice to store offsets.
-    } else if (group.state === 'CompletingRebalance') {
-      // The member knows the new generation but has no assignment yet: let it retry after SyncGroup.
-      return fail('REBALANCE_IN_PROGRESS')
     } else {
+      // Kafka's order: who the member is and which generation it names first, so a stale member
+      // learns it must rejoin rather than retry; only then the rebalance in progress.
       const member = group.members.get(request.memberId)
       if (member === undefined) return fail('UNKNOWN_MEMBER_ID')
       if (request.generationId !== group.generationId) return fail('ILLEGAL_GENERATION')
+      // The member knows the new generation but has no assignment yet: let it retry after SyncGroup.
+      if (group.state === 'CompletingRebalance') return fail('REBALANCE_IN_PROGRESS')
       // A commit proves the member is alive, like a heartbeat.
       this.#rebalancer.scheduleSessionExpiry(group, member, member.sessionTimeoutMs)
     }
