@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isSluiceError, type ErrorCode } from '../base/errors.ts'
-import { buildRecordBatch, forEachBatch, readRecords, TIMESTAMP_TYPE_FLAG, OFFSET_ATTRIBUTES, type RecordBatchOptions } from '../protocol/records/index.ts'
+import { buildRecordBatch, CompressionCodec, forEachBatch, readRecords, TIMESTAMP_TYPE_FLAG, OFFSET_ATTRIBUTES, type RecordBatchOptions } from '../protocol/records/index.ts'
 import { ManualClock } from '../testing/manual-clock.ts'
 import { MemoryFs } from '../testing/memory-fs.ts'
 import { Coordinator, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS, type CoordinatorEvent, type CoordinatorOptions } from './coordinator.ts'
@@ -167,6 +167,20 @@ test('a LogAppendTime topic stamps batches with the broker clock', async () => {
   const corrupt = batch(['x'])
   corrupt[corrupt.length - 1] ^= 0xff
   await rejectsWith(coordinator.produce('t', 0, corrupt), 'CORRUPT_MESSAGE')
+  await coordinator.close()
+})
+
+test('a compacted topic refuses records without a key (INVALID_RECORD), compressed or not, and takes keyed ones', async () => {
+  const coordinator = await openMemory()
+  await coordinator.topics.create('profiles', { config: { 'cleanup.policy': 'compact' } })
+  await rejectsWith(coordinator.produce('profiles', 0, batch([{ value: 'a', key: 'k' }, { value: 'b' }])), 'INVALID_RECORD', 'without a key')
+  await rejectsWith(coordinator.produce('profiles', 0, batch([{ value: 'a' }], { compression: CompressionCodec.Gzip })), 'INVALID_RECORD', 'without a key')
+  const stored = await coordinator.produce('profiles', 0, batch([{ value: 'a', key: 'k' }, { value: 'b', key: 'j' }], { compression: CompressionCodec.Gzip }))
+  assert.equal(stored.baseOffset, 0)
+  assert.deepEqual(decode((await coordinator.fetch('profiles', 0, 0)).records).map((r) => r.value), ['a', 'b'])
+  // Other topics never look inside batches.
+  await coordinator.topics.create('events')
+  assert.equal((await coordinator.produce('events', 0, batch(['no key']))).baseOffset, 0)
   await coordinator.close()
 })
 

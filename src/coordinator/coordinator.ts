@@ -18,6 +18,7 @@ import { SluiceError } from '../base/errors.ts'
 import { NodeFs, type Fs } from '../storage/fs.ts'
 import type { LogConfig } from '../storage/log-config.ts'
 import type { PartitionLog } from '../storage/partition-log.ts'
+import { requireKeys } from './compacted-keys.ts'
 import { DataDirLock } from './data-dir-lock.ts'
 import { ensureDurableDir } from './durable-dir.ts'
 import { GroupCoordinator, type GroupCoordinatorOptions } from './groups/group-coordinator.ts'
@@ -221,6 +222,7 @@ export class Coordinator {
     const log = this.topics.partition(topic, partition)
     if (this.topics.isInternal(topic)) throw new SluiceError('INVALID_TOPIC_EXCEPTION', `cannot produce to internal topic '${topic}'`)
     const config = this.topics.config(topic)
+    if (config['cleanup.policy'].includes('compact')) requireKeys(topic, batches)
     let logAppendTime = -1
     if (config['message.timestamp.type'] === 'LogAppendTime') {
       logAppendTime = this.clock.now()
