@@ -22,6 +22,9 @@ export interface MaintenanceHost {
   logStartOffset(): number
   setLogStartOffset(offset: number): void
   highWatermark(): number
+  logEndOffset(): number
+  /** Closes the active segment (if it holds records) and starts an empty one at the log end. */
+  rollActive(): Promise<void>
   /** False once the log is closing or offline: jobs stop. */
   isActive(): boolean
   /** Takes the log offline; returns the error to throw. */
@@ -67,7 +70,15 @@ export class LogMaintenance {
     return this.exclusive(async () => {
       const host = this.#host
       if (!host.isActive()) return 0
-      const count = segmentsToDelete(host.segments.segments, host.config(), host.clock.now(), host.logStartOffset(), host.highWatermark())
+      const select = (withActive: boolean): number =>
+        segmentsToDelete(host.segments.segments, host.config(), host.clock.now(), host.logStartOffset(), host.highWatermark(), withActive ? host.logEndOffset() : undefined)
+      let count = select(true)
+      if (count > 0 && count === host.segments.segments.length) {
+        // Everything is expired, the active segment included: roll, then choose again among the
+        // closed segments (an append may have arrived meanwhile and made the old one young again).
+        await host.rollActive()
+        count = select(false)
+      }
       if (count > 0) await this.#deleteOldest(count)
       return count
     })

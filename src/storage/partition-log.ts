@@ -89,6 +89,11 @@ export class PartitionLog {
       durability: this.#durability,
       setLogStartOffset: (offset) => { this.#logStartOffset = offset },
       highWatermark: () => this.#highWatermark,
+      logEndOffset: () => this.#logEndOffset,
+      rollActive: async () => {
+        while (this.#gate !== null) await this.#gate
+        if (this.#segments.active.size > 0) await this.#roll()
+      },
       isActive: () => this.#state === 'open' && this.#offline === null,
     })
     this.#longPolls = new LongPolls(this.#clock)

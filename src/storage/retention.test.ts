@@ -31,13 +31,28 @@ describe('retention', () => {
     await log.close()
   })
 
-  it('never deletes the active segment, however old', async () => {
+  it('expires the active segment too once all of it is old: the log rolls an empty one first, as Kafka does', async () => {
     const { clock, log } = await tenSegments({ retentionMs: 1000 })
     clock.set(T0 + 100 * 3_600_000)
-    assert.equal(await log.enforceRetention(), 9)
-    assert.equal(log.describe().segmentBaseOffsets.length, 1)
-    assert.equal(log.logStartOffset, 27)
-    assert.deepEqual((await readAll(log)).map((r) => r.value), ['v27', 'v28', 'v29'])
+    assert.equal(await log.enforceRetention(), 10)
+    assert.deepEqual(log.describe().segmentBaseOffsets, [30])
+    assert.equal(log.logStartOffset, 30)
+    assert.equal(log.logEndOffset, 30)
+    assert.deepEqual(await readAll(log), [])
+    // Nothing left to expire: an empty active segment is never rolled again.
+    assert.equal(await log.enforceRetention(), 0)
+    assert.deepEqual(log.describe().segmentBaseOffsets, [30])
+    // The log goes on at the same offsets.
+    assert.equal((await log.append(batchOf([{ key: null, value: 'next', timestamp: clock.now() }]))).baseOffset, 30)
+    assert.equal(await log.enforceRetention(), 0, 'a young active segment stays')
+    await log.close()
+  })
+
+  it('keeps the active segment while it holds a record younger than retention.ms', async () => {
+    const { clock, log } = await tenSegments({ retentionMs: 5 * 3_600_000 })
+    clock.set(T0 + 12 * 3_600_000) // the last segment (9 hours) is 3 hours old
+    assert.equal(await log.enforceRetention(), 7)
+    assert.deepEqual((await readAll(log)).map((r) => r.value), ['v21', 'v22', 'v23', 'v24', 'v25', 'v26', 'v27', 'v28', 'v29'])
     await log.close()
   })
 
