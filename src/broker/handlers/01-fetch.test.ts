@@ -1,5 +1,5 @@
 // Fetch over the wire: stored batches back byte for byte, empty partitions, size limits, long poll,
-// OFFSET_OUT_OF_RANGE, topic ids (v13+) and the no-session answers.
+// OFFSET_OUT_OF_RANGE, topic ids (v13+) and incremental fetch sessions (KIP-227).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startTestBroker, type TestBroker } from '../../testing/broker.ts'
@@ -106,13 +106,77 @@ test('fetch v13+ finds topics by id and answers UNKNOWN_TOPIC_ID for an unknown 
   })
 })
 
-test('fetch sessions: a new-session request gets sessionId 0 (none created); an unknown session is not found', async () => {
-  await withClient(async (client) => {
-    const fresh = await client.request<FetchResponse>(FETCH, 12, fetchRequest([['events', 0, 0]], { sessionEpoch: 0 }))
-    assert.equal(fresh.errorCode, 0)
-    assert.equal(fresh.sessionId, 0)
-    assert.equal(parts(fresh)[0]!.highWatermark, 3)
-    const stale = await client.request<FetchResponse>(FETCH, 12, fetchRequest([['events', 0, 0]], { sessionId: 1234, sessionEpoch: 3 }))
-    assert.equal(stale.errorCode, 70)
+// An incremental request (epoch > 0) of `sessionId`, naming `partitions` (new fetch state) and forgetting `forget`.
+function incremental(sessionId: number, sessionEpoch: number, partitions: Array<[topic: string, partition: number, offset: number]>, forget: Array<[topic: string, partition: number]> = [], options: Partial<FetchRequest> = {}): FetchRequest {
+  return fetchRequest(partitions, {
+    sessionId, sessionEpoch, forgottenTopicsData: forget.map(([topic, partition]) => ({ topic, topicId: ZERO, partitions: [partition] })), ...options,
+  })
+}
+
+function answered(response: FetchResponse): string[] {
+  return response.responses.flatMap((t) => t.partitions.map((p) => `${t.topic}/${p.partitionIndex} hw=${p.highWatermark} bytes=${p.records?.length ?? -1}`))
+}
+
+test('fetch sessions: epoch 0 creates one; incremental fetches answer only partitions with news, and forgotten ones leave', async () => {
+  await withClient(async (client, { coordinator }, batches) => {
+    const full = await client.request<FetchResponse>(FETCH, 12, fetchRequest([['events', 0, 0], ['events', 1, 0]], { sessionEpoch: 0 }))
+    assert.equal(full.errorCode, 0)
+    assert.notEqual(full.sessionId, 0, 'a session was created')
+    const id = full.sessionId
+    assert.deepEqual(parts(full).map((p) => [p.partitionIndex, p.highWatermark]), [[0, 3], [1, 0]])
+
+    // The client read partition 0 to its end and says so; nothing else changed: an empty answer.
+    const quiet = await client.request<FetchResponse>(FETCH, 12, incremental(id, 1, [['events', 0, 3]]))
+    assert.deepEqual([quiet.errorCode, quiet.sessionId, answered(quiet)], [0, id, []])
+
+    // An incremental fetch long-polls over every partition of the session, and answers the one that moved.
+    const pending = client.send(FETCH, 12, incremental(id, 2, [], [], { maxWaitMs: 5000 }))
+    setTimeout(() => void coordinator.produce('events', 1, Buffer.from(batches[0]!)), 50)
+    const woken = await client.response<FetchResponse>(FETCH, 12, await pending)
+    assert.deepEqual(answered(woken), [`events/1 hw=1 bytes=${batches[0]!.length}`])
+
+    assert.equal((await client.request<FetchResponse>(FETCH, 12, incremental(id, 2, []))).errorCode, 71, 'a repeated epoch is INVALID_FETCH_SESSION_EPOCH')
+    assert.equal((await client.request<FetchResponse>(FETCH, 12, incremental(id, 9, []))).errorCode, 71, 'a skipped epoch too')
+
+    // Still at epoch 3 (errors do not advance it). Partition 1 moves on to offset 1 and is forgotten in
+    // the same request; news on it is then no longer answered.
+    const forgot = await client.request<FetchResponse>(FETCH, 12, incremental(id, 3, [['events', 1, 1]], [['events', 1]]))
+    assert.deepEqual(answered(forgot), [])
+    await coordinator.produce('events', 1, Buffer.from(batches[1]!))
+    assert.deepEqual(answered(await client.request<FetchResponse>(FETCH, 12, incremental(id, 4, []))), [])
+    // A partition named again rejoins the session and is answered at once (its state is new).
+    const rejoined = await client.request<FetchResponse>(FETCH, 12, incremental(id, 5, [['events', 1, 2]]))
+    assert.deepEqual(answered(rejoined), ['events/1 hw=2 bytes=0'])
+
+    // Forgetting every partition closes the session: a sessionless answer, then NOT_FOUND.
+    const emptied = await client.request<FetchResponse>(FETCH, 12, incremental(id, 6, [], [['events', 0], ['events', 1]]))
+    assert.deepEqual([emptied.errorCode, emptied.sessionId, answered(emptied)], [0, 0, []])
+    assert.equal((await client.request<FetchResponse>(FETCH, 12, incremental(id, 7, []))).errorCode, 70)
+  })
+})
+
+test('fetch sessions: a full fetch closes the session it names, unknown ids are not found, and v13 topic ids do not mix with names', async () => {
+  await withClient(async (client, { coordinator }) => {
+    const topicId = wireTopicId(coordinator.topics.topicId('events'))
+    const byId = (request: FetchRequest): FetchRequest => ({ ...request, topics: request.topics.map((t) => ({ ...t, topic: '', topicId })), forgottenTopicsData: request.forgottenTopicsData.map((t) => ({ ...t, topic: '', topicId })) })
+    const opened = await client.request<FetchResponse>(FETCH, 16, byId(fetchRequest([['events', 0, 0]], { sessionEpoch: 0 })))
+    assert.notEqual(opened.sessionId, 0)
+    const id = opened.sessionId
+    assert.equal((await client.request<FetchResponse>(FETCH, 12, incremental(id, 1, []))).errorCode, 106, 'a v12 request in a v13+ session')
+    const next = await client.request<FetchResponse>(FETCH, 16, byId(incremental(id, 1, [['events', 0, 3]])))
+    assert.deepEqual([next.errorCode, next.sessionId, next.responses.length], [0, id, 0])
+
+    // A full sessionless fetch (epoch -1) naming the session closes it.
+    const closing = await client.request<FetchResponse>(FETCH, 16, byId(fetchRequest([['events', 0, 3]], { sessionId: id, sessionEpoch: -1 })))
+    assert.deepEqual([closing.errorCode, closing.sessionId], [0, 0])
+    assert.equal((await client.request<FetchResponse>(FETCH, 16, byId(incremental(id, 2, [])))).errorCode, 70)
+    assert.equal((await client.request<FetchResponse>(FETCH, 12, incremental(1234, 3, []))).errorCode, 70, 'FETCH_SESSION_ID_NOT_FOUND for an id never given')
+
+    // A full fetch at epoch 0 naming a session replaces it with a new one.
+    const first = (await client.request<FetchResponse>(FETCH, 12, fetchRequest([['events', 0, 0]], { sessionEpoch: 0 }))).sessionId
+    const second = await client.request<FetchResponse>(FETCH, 12, fetchRequest([['events', 0, 0]], { sessionId: first, sessionEpoch: 0 }))
+    assert.ok(second.sessionId !== 0 && second.sessionId !== first)
+    assert.equal((await client.request<FetchResponse>(FETCH, 12, incremental(first, 1, []))).errorCode, 70)
+    assert.equal((await client.request<FetchResponse>(FETCH, 12, incremental(second.sessionId, 1, [['events', 0, 3]]))).errorCode, 0)
   })
 })

@@ -48,14 +48,19 @@ test('offset for leader epoch answers epoch 0 ending at the log end offset', asy
   })
 })
 
-test('init producer id grants ids to idempotent producers and refuses transactional ids with UNSUPPORTED_VERSION', async () => {
+test('init producer id grants a fresh id to every idempotent producer, whatever id it holds, and refuses transactional ids with UNSUPPORTED_VERSION', async () => {
   await withBroker(async (client) => {
     const first = await client.request<InitProducerIdResponse>(22, 0, { transactionalId: null, transactionTimeoutMs: 1000, producerId: -1, producerEpoch: -1 })
     const second = await client.request<InitProducerIdResponse>(22, 5, { transactionalId: null, transactionTimeoutMs: 1000, producerId: -1, producerEpoch: -1 })
     assert.deepEqual([first.errorCode, first.producerEpoch, second.errorCode], [0, 0, 0])
     assert.notEqual(first.producerId, second.producerId)
-    const fenced = await client.request<InitProducerIdResponse>(22, 3, { transactionalId: null, transactionTimeoutMs: 1000, producerId: first.producerId, producerEpoch: 5 })
-    assert.equal(fenced.errorCode, 47, 'v3 reports a fenced epoch as INVALID_PRODUCER_EPOCH')
+    // Without a transactional id the id and epoch sent are ignored: a fresh id, never a bump or a fence (Kafka).
+    for (const held of [{ producerId: first.producerId, producerEpoch: 0 }, { producerId: first.producerId, producerEpoch: 5 }, { producerId: 0, producerEpoch: 0 }]) {
+      const again = await client.request<InitProducerIdResponse>(22, 3, { transactionalId: null, transactionTimeoutMs: 1000, ...held })
+      assert.equal(again.errorCode, 0)
+      assert.equal(again.producerEpoch, 0)
+      assert.ok(![first.producerId, second.producerId].includes(again.producerId), `a fresh id for ${JSON.stringify(held)}`)
+    }
     const transactional = await client.request<InitProducerIdResponse>(22, 4, { transactionalId: 'tx-1', transactionTimeoutMs: 1000, producerId: -1, producerEpoch: -1 })
     assert.deepEqual([transactional.errorCode, transactional.producerId], [35, -1])
   })

@@ -34,7 +34,8 @@ export async function openTestBed(options: Partial<Omit<CoordinatorOptions, 'dat
     ...options, groups: { initialRebalanceDelayMs: 0, ...options.groups },
   })
   const aborter = new AbortController()
-  const context: RequestContext = { coordinator, clock, broker: TEST_BROKER, clientId: 'unit-test', clientHost: '/127.0.0.1', signal: aborter.signal }
+  // A copy per bed: per-broker state (fetch sessions) is keyed by the BrokerInfo object.
+  const context: RequestContext = { coordinator, clock, broker: { ...TEST_BROKER }, clientId: 'unit-test', clientHost: '/127.0.0.1', signal: aborter.signal }
   return {
     coordinator, clock, context,
     async call(handler, version, request) {
