@@ -7,6 +7,9 @@ import type { ApiVersionsResponse, MetadataResponse } from '../../protocol/messa
 import { apis } from '../../protocol/messages/index.ts'
 import { handlers } from './index.ts'
 import { wireTopicId } from '../topic-ids.ts'
+import { MemoryFs } from '../../testing/memory-fs.ts'
+import { buildRecordBatch } from '../../protocol/records/index.ts'
+import { isSluiceError } from '../../base/errors.ts'
 
 const METADATA = 3
 
@@ -27,6 +30,28 @@ test('metadata lists this broker and each topic with its stable id, led by this 
     const v0 = await client.request<MetadataResponse>(METADATA, 0, { topics: [], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })
     assert.deepEqual(v0.topics.map((t) => t.name), ['__consumer_offsets', 'orders'])
   } finally {
+    client.close()
+    await broker.stop()
+  }
+})
+
+test('a partition whose log went offline is reported without a leader (LEADER_NOT_AVAILABLE, offlineReplicas), the others as usual', async () => {
+  const fs = new MemoryFs()
+  const broker = await startTestBroker({ coordinator: { fs } })
+  const client = await WireClient.connect(broker.port)
+  try {
+    await broker.coordinator.topics.create('readings', { partitions: 2 })
+    fs.injectFault({ op: 'write', path: /readings-1\//, code: 'EIO', times: Infinity })
+    await assert.rejects(broker.coordinator.produce('readings', 1, buildRecordBatch([{ key: null, value: Buffer.from('x') }], { timestamp: Date.now() })), (e) => isSluiceError(e, 'KAFKA_STORAGE_ERROR'))
+    for (const version of [1, 5, 12]) {
+      const response = await client.request<MetadataResponse>(METADATA, version, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'readings' }], allowAutoTopicCreation: version < 4, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })
+      assert.deepEqual(response.topics[0]!.partitions.map((p) => [p.partitionIndex, p.errorCode, p.leaderId, p.isrNodes, version >= 5 ? p.offlineReplicas : []]), [
+        [0, 0, 0, [0], []],
+        [1, 5, -1, [], version >= 5 ? [0] : []],
+      ])
+    }
+  } finally {
+    fs.clearFaults()
     client.close()
     await broker.stop()
   }

@@ -1,6 +1,6 @@
 // Metadata (key 3), v0-12: this broker, the cluster id, and the topics asked for (all of them for a
 // null list, or an empty one in v0), each partition led by this node with replicas = isr = [node]
-// and leader epoch 0. Versions: v1 added controllerId, isInternal, rack and null = all topics; v2
+// and leader epoch 0 (an offline partition: LEADER_NOT_AVAILABLE, leader -1, offlineReplicas [node]). Versions: v1 added controllerId, isInternal, rack and null = all topics; v2
 // clusterId; v4 allowAutoTopicCreation; v5 offlineReplicas; v7 leaderEpoch; v8 authorized
 // operations (answered "not provided": there are no ACLs yet); v9 flexible; v10 topic ids (stable
 // UUIDs from the registry, sent in Kafka's base64url form), v12 lookups by id only.
@@ -68,11 +68,29 @@ function describe(context: RequestContext, name: string): MetadataResponseTopic 
   const count = registry.partitionCount(name)
   const partitions: MetadataResponsePartition[] = []
   for (let p = 0; p < count; p++) {
+    if (isOffline(context, name, p)) {
+      // Its only replica's log is offline (a storage error): no leader, as Kafka reports a
+      // partition whose log dir failed, so clients stop sending there and retry later.
+      partitions.push({ errorCode: LEADER_NOT_AVAILABLE, partitionIndex: p, leaderId: -1, leaderEpoch: 0, replicaNodes: [node], isrNodes: [], offlineReplicas: [node] })
+      continue
+    }
     partitions.push({ errorCode: 0, partitionIndex: p, leaderId: node, leaderEpoch: 0, replicaNodes: [node], isrNodes: [node], offlineReplicas: [] })
   }
   return {
     errorCode: 0, name, topicId: wireTopicId(registry.topicId(name)), isInternal: registry.isInternal(name),
     partitions, topicAuthorizedOperations: OPERATIONS_UNKNOWN,
+  }
+}
+
+const LEADER_NOT_AVAILABLE = errorCodeOf('LEADER_NOT_AVAILABLE')
+
+function isOffline(context: RequestContext, topic: string, partition: number): boolean {
+  try {
+    // Offline since it opened (the registry throws), or since a storage error while serving.
+    return context.coordinator.partition(topic, partition).isOffline
+  } catch (error) {
+    if (isSluiceError(error, 'KAFKA_STORAGE_ERROR')) return true
+    throw error
   }
 }
 
