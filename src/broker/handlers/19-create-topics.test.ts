@@ -98,3 +98,14 @@ test('create topics honours a manual assignment to this node and refuses other b
     await bed.close()
   }
 })
+
+test('a validate-only answer shows the broker\'s defaults where the request sets nothing', async () => {
+  const bed = await openTestBed({ defaults: { 'segment.bytes': 2_000_000 } })
+  try {
+    const response = await bed.call(createTopicsHandler, 5, { timeoutMs: 1000, validateOnly: true, topics: [topic('dry', 1)] })
+    const segment = response.topics[0]!.configs!.find((c) => c.name === 'segment.bytes')!
+    assert.deepEqual([segment.value, segment.configSource], ['2000000', 4])
+  } finally {
+    await bed.close()
+  }
+})

@@ -62,9 +62,10 @@ async function create(context: RequestContext, topic: CreateTopicsRequestCreatab
   try {
     const listing = await registry.create(topic.name, { partitions, replicationFactor, config, validateOnly })
     if (version < 5) return result(topic.name, { errorCode: 0, errorMessage: null })
-    // TODO(registry accessor) a validate-only answer layers the request's configs over the
-    // built-in defaults: TopicRegistry does not expose its broker-level defaults.
-    const configs = validateOnly ? wireConfigEntries(describeTopicConfig(validateTopicConfig(config, { allowSmallSegments: true }), {})) : topicConfigEntries(registry, topic.name)
+    // A validate-only answer shows what the topic would get: the request's configs over the broker's defaults.
+    const configs = validateOnly
+      ? wireConfigEntries(describeTopicConfig(validateTopicConfig(config, { allowSmallSegments: true }), registry.brokerDefaults), { brokerDefaults: registry.brokerDefaults })
+      : topicConfigEntries(registry, topic.name)
     return {
       ...result(topic.name, { errorCode: 0, errorMessage: null }),
       topicId: validateOnly ? ZERO_UUID : wireTopicId(listing.topicId), numPartitions: listing.partitions, replicationFactor: 1,

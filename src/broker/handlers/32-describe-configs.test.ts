@@ -40,6 +40,26 @@ test('describe configs lists a topic\'s configs with sources, synonyms when aske
   }
 })
 
+test('synonyms list every level that sets a value: the topic, the broker (log.*), the built-in default', async () => {
+  const bed = await openTestBed({ defaults: { 'retention.ms': 5000, 'segment.bytes': 2_000_000 } })
+  try {
+    await bed.coordinator.topics.create('t', { config: { 'retention.ms': 1000 } })
+    const response = await bed.call(describeConfigsHandler, 4, {
+      includeSynonyms: true, includeDocumentation: false,
+      resources: [{ resourceType: 2, resourceName: 't', configurationKeys: ['retention.ms', 'segment.bytes'] }],
+    })
+    const byName = new Map(response.results[0]!.configs.map((c) => [c.name, c]))
+    assert.deepEqual(byName.get('retention.ms')!.synonyms, [
+      { name: 'retention.ms', value: '1000', source: 1 }, { name: 'log.retention.ms', value: '5000', source: 4 }, { name: 'log.retention.ms', value: '604800000', source: 5 },
+    ])
+    const segment = byName.get('segment.bytes')!
+    assert.deepEqual([segment.value, segment.configSource], ['2000000', 4])
+    assert.deepEqual(segment.synonyms, [{ name: 'log.segment.bytes', value: '2000000', source: 4 }, { name: 'log.segment.bytes', value: '1073741824', source: 5 }])
+  } finally {
+    await bed.close()
+  }
+})
+
 test('describe configs answers unknown topics, bad names and other resource types as Kafka', async () => {
   const bed = await openTestBed()
   try {

@@ -5,7 +5,7 @@
 // of documentation when asked, and synonyms in Kafka's order of precedence, named as Kafka names the
 // broker-level setting (`log.retention.ms` for `retention.ms`). Nothing here is sensitive.
 import type { TopicRegistry } from '../../coordinator/topics/topic-registry.ts'
-import { describeTopicConfig, type ConfigSource, type TopicConfigEntry, type TopicConfigKey } from '../../coordinator/topics/topic-config.ts'
+import { describeTopicConfig, type ConfigSource, type TopicConfigEntry, type TopicConfigKey, type TopicConfigOverrides } from '../../coordinator/topics/topic-config.ts'
 
 /** Kafka's ConfigSource values used here. */
 export const ConfigSourceCode = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const
@@ -60,15 +60,20 @@ export function configSourceCode(source: ConfigSource): number {
 }
 
 /** The described entries in wire terms; `withDocumentation` fills documentation, `withSynonyms` synonyms. */
-export function wireConfigEntries(entries: readonly TopicConfigEntry[], options: { withDocumentation?: boolean; withSynonyms?: boolean } = {}): WireConfigEntry[] {
+export function wireConfigEntries(
+  entries: readonly TopicConfigEntry[],
+  options: { withDocumentation?: boolean; withSynonyms?: boolean; brokerDefaults?: Readonly<TopicConfigOverrides> } = {},
+): WireConfigEntry[] {
   return entries.map((entry) => {
     const [brokerName, configType, doc] = KEYS[entry.name]
     const configSource = configSourceCode(entry.source)
     const synonyms: ConfigSynonym[] = []
     if (options.withSynonyms === true) {
+      // Kafka lists every level that sets the value, most specific first: the topic's own, the
+      // broker's (log.* setting), the built-in default.
       synonyms.push({ name: entry.source === 'topic' ? entry.name : brokerName, value: entry.value, source: configSource })
-      // TODO(registry accessor) below a topic's own value Kafka also lists the broker-level default;
-      // TopicRegistry does not expose its broker defaults, so only the built-in one follows here.
+      const brokerValue = options.brokerDefaults?.[entry.name]
+      if (entry.source === 'topic' && brokerValue !== undefined) synonyms.push({ name: brokerName, value: brokerValue, source: ConfigSourceCode.STATIC_BROKER_CONFIG })
       if (entry.source !== 'default') synonyms.push({ name: brokerName, value: BUILT_IN.get(entry.name) ?? null, source: ConfigSourceCode.DEFAULT_CONFIG })
     }
     return {
@@ -80,7 +85,7 @@ export function wireConfigEntries(entries: readonly TopicConfigEntry[], options:
 
 /** The wire entries of an existing topic's config (throws UNKNOWN_TOPIC_OR_PARTITION for an unknown one). */
 export function topicConfigEntries(registry: TopicRegistry, topic: string, options: { withDocumentation?: boolean; withSynonyms?: boolean } = {}): WireConfigEntry[] {
-  return wireConfigEntries(registry.describe(topic).config, options)
+  return wireConfigEntries(registry.describe(topic).config, { ...options, brokerDefaults: registry.brokerDefaults })
 }
 
 /** True for configs whose value is a comma-separated list (IncrementalAlterConfigs APPEND/SUBTRACT). */

@@ -193,6 +193,11 @@ export class TopicRegistry {
     return this.#entry(name).record.topicId
   }
 
+  /** Broker-level config defaults (validated, under topic keys): what a topic without its own value gets. */
+  get brokerDefaults(): Readonly<TopicConfigOverrides> {
+    return this.#brokerDefaults
+  }
+
   /** The open log of a partition; UNKNOWN_TOPIC_OR_PARTITION, or KAFKA_STORAGE_ERROR when offline. */
   partition(name: string, partition: number): PartitionLog {
     const entry = this.#topics.get(name)
