@@ -1,12 +1,13 @@
 // Sluice's public API: what `import { … } from 'sluice'` gives an application. Layers below stay
 // importable by path for tools and tests, but only what is exported here is promised to users.
-export { Sluice, type SluiceOpenOptions } from './client/sluice.ts'
+export { Sluice, type SluiceConnectOptions, type SluiceOpenOptions } from './client/sluice.ts'
 export { Producer } from './client/producer.ts'
 export { Consumer } from './client/consumer.ts'
 export { Admin, type GroupInfo, type GroupMemberInfo, type GroupPartitionLag, type PartitionOffsets } from './client/admin.ts'
 export type {
-  CompressionName, ConsumerOptions, ConsumerRecord, HeadersInput, OffsetReset, OpenOptions, Payload, ProducerOptions,
-  ProducerRecord, RecordMetadata, SeekTarget, TopicPartition,
+  CompressionName, ConnectOptions, ConsumerOptions, ConsumerRecord, HeadersInput, OffsetReset, OpenOptions, PartitionDescription,
+  Payload, ProducerOptions, ProducerRecord, RecordMetadata, SeekTarget, TopicConfigEntry, TopicDescription, TopicPartition,
 } from './client/types.ts'
+export type { ClusterApiVersion, ClusterBroker, ClusterDescription } from './client/transport.ts'
 export { SluiceError, isSluiceError, type ErrorCode } from './base/errors.ts'
 export { murmur2, partitionForKey } from './client/partitioner.ts'

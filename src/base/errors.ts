@@ -52,6 +52,17 @@ export type ErrorCode =
   | 'CLOSED'
   | 'INVALID_ARGUMENT'
   | 'UNSUPPORTED_VERSION'
+  // Raised only by the network transport (a remote cluster's answers, or the connection itself).
+  | 'NETWORK_EXCEPTION'
+  | 'NOT_LEADER_OR_FOLLOWER'
+  | 'LEADER_NOT_AVAILABLE'
+  | 'NOT_COORDINATOR'
+  | 'COORDINATOR_LOAD_IN_PROGRESS'
+  | 'NOT_CONTROLLER'
+  | 'UNKNOWN_TOPIC_ID'
+  | 'FENCED_LEADER_EPOCH'
+  | 'UNKNOWN_LEADER_EPOCH'
+  | 'THROTTLING_QUOTA_EXCEEDED'
 
 /** Kafka outcomes a client may retry after a short wait (Kafka's RetriableException set). */
 const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

@@ -1,9 +1,9 @@
-// What every command receives: the global options (data dir, output format), the process's streams
-// and environment, a clock, and a signal that fires on SIGINT/SIGTERM. This file alone decides how
-// the CLI reaches Sluice: the global options are declared and read here, and `openClient` opens
-// the client (today an embedded data dir). The broker issue adds `--brokers` / SLUICE_BROKERS to
-// addGlobalOptions/GlobalOptions and a Sluice.connect branch to openClient, and nothing else:
-// commands reach the client only through openClient/withClient.
+// What every command receives: the global options (data dir or brokers, output format), the
+// process's streams and environment, a clock, and a signal that fires on SIGINT/SIGTERM. This file
+// alone decides how the CLI reaches Sluice: the global options are declared and read here, and
+// `openClient` opens the client — an embedded data dir (--data-dir), or with --brokers /
+// SLUICE_BROKERS a Kafka-protocol cluster over the network (Sluice.connect). Commands reach the
+// client only through openClient/withClient, so each works against either.
 import type { Readable } from 'node:stream'
 import { Option } from 'commander'
 import type { Command } from 'commander'
@@ -19,6 +19,8 @@ export type OutputFormat = 'text' | 'json'
 /** The options the `sluice` program takes before or after any command. */
 export interface GlobalOptions {
   dataDir: string
+  /** Bootstrap brokers ('host:port'): when given, commands talk to that cluster instead of the data dir. */
+  brokers?: string[]
   format: OutputFormat
 }
 
@@ -60,17 +62,26 @@ export const DEFAULT_DATA_DIR = './sluice-data'
 export function addGlobalOptions(program: Command): void {
   program
     .addOption(new Option('--data-dir <dir>', 'data directory of the embedded log').env('SLUICE_DATA_DIR').default(DEFAULT_DATA_DIR))
+    .addOption(new Option('--brokers <list>', 'talk to a Kafka-protocol cluster instead: bootstrap brokers, host:port[,host:port…]').env('SLUICE_BROKERS'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
 }
 
 /** Reads the global options from a command (commander merges the program's options in). */
 export function globalOptions(command: Command): GlobalOptions {
-  const opts = command.optsWithGlobals<{ dataDir?: string; format?: string }>()
+  const opts = command.optsWithGlobals<{ dataDir?: string; brokers?: string; format?: string }>()
   const format = opts.format ?? 'text'
   if (format !== 'text' && format !== 'json') {
     throw new SluiceError('INVALID_ARGUMENT', `invalid format '${format}' (expected text or json)`)
   }
-  return { dataDir: opts.dataDir ?? DEFAULT_DATA_DIR, format }
+  const brokers = parseBrokers(opts.brokers)
+  return { dataDir: opts.dataDir ?? DEFAULT_DATA_DIR, ...(brokers !== undefined && { brokers }), format }
+}
+
+/** Splits a --brokers list ('a:9092,b:9092'); an empty value (SLUICE_BROKERS='') means none. Sluice.connect checks each address. */
+export function parseBrokers(list: string | undefined): string[] | undefined {
+  if (list === undefined) return undefined
+  const brokers = list.split(',').map((b) => b.trim()).filter((b) => b !== '')
+  return brokers.length === 0 ? undefined : brokers
 }
 
 /** What a command may want to hear while the client opens (only the embedded log reports these). */
@@ -81,12 +92,20 @@ export interface OpenHooks {
   onPartitionOffline?: (topic: string, partition: number, error: unknown) => void
 }
 
+/** The client id the CLI sends to a cluster (it shows in group descriptions and broker logs). */
+export const CLI_CLIENT_ID = 'sluice-cli'
+
 /**
- * Opens the Sluice the command talks to. Topics are never auto-created from the CLI: a typo in
- * `sluice produce paymnets` should say the topic is unknown, not make a new one. Warnings (a stale
- * lock taken over, a partition that could not be opened) go to stderr as `sluice: warning:` lines.
+ * Opens the Sluice the command talks to: the cluster of --brokers, else the data dir. Topics are
+ * never auto-created from the CLI: a typo in `sluice produce paymnets` should say the topic is
+ * unknown, not make a new one. Warnings (a stale lock taken over, a partition that could not be
+ * opened) go to stderr as `sluice: warning:` lines.
  */
 export async function openClient(ctx: CliContext, hooks: OpenHooks = {}): Promise<Sluice> {
+  if (ctx.options.brokers !== undefined) {
+    // A cluster that cannot be reached fails here with one clear line (NETWORK_EXCEPTION).
+    return Sluice.connect({ brokers: ctx.options.brokers, clientId: CLI_CLIENT_ID, autoCreateTopics: false, clock: ctx.clock })
+  }
   return Sluice.open({
     dataDir: ctx.options.dataDir,
     autoCreateTopics: false,

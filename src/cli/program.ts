@@ -11,6 +11,7 @@ import { registerProduceCommand } from './commands/produce.ts'
 import { registerConsumeCommand } from './commands/consume.ts'
 import { registerGroupCommands } from './commands/group.ts'
 import { registerStartCommand } from './commands/start.ts'
+import { registerClusterCommands } from './commands/cluster.ts'
 
 /** A command's body: the context, then its positional arguments and options as commander parsed them. */
 export type CommandBody = (ctx: CliContext, ...args: never[]) => Promise<void>
@@ -21,7 +22,7 @@ export type Actions = (body: CommandBody) => (...args: unknown[]) => Promise<voi
 /** Builds the program; `environment` supplies the streams, env, clock and stop signal. */
 export function buildProgram(environment: CliEnvironment): Command {
   const program = new Command('sluice')
-    .description('Sluice: an embedded Kafka-model log. Topics, produce, consume, consumer groups.')
+    .description('Sluice: an embedded Kafka-model log, or any Kafka-protocol cluster with --brokers. Topics, produce, consume, consumer groups.')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -44,6 +45,7 @@ export function buildProgram(environment: CliEnvironment): Command {
   registerConsumeCommand(program, actions)
   registerGroupCommands(program, actions)
   registerStartCommand(program, actions)
+  registerClusterCommands(program, actions)
   return program
 }
 

@@ -1,16 +1,17 @@
-// The admin API: topics (create, list, describe, alter config, add partitions, delete), offsets, and
-// consumer groups (list, describe with per-partition lag, reset offsets, delete). Each method maps
-// to one Kafka admin operation (CreateTopics, DescribeConfigs, ListOffsets, DescribeGroups +
-// OffsetFetch, OffsetCommit, DeleteGroups…), so the kafka transport can serve the same shape.
+// The admin API: topics (create, list, describe, alter config, add partitions, delete), offsets,
+// consumer groups (list, describe with per-partition lag, reset offsets, delete) and the cluster.
+// Each method maps to one Kafka admin operation (CreateTopics, DescribeConfigs, ListOffsets,
+// DescribeGroups + OffsetFetch, OffsetCommit, DeleteGroups…) behind AdminOps (transport.ts), served
+// in-process by embedded-admin.ts or over the network by kafka/kafka-admin.ts; what is shared (lag,
+// the checks before moving a group's offsets) is computed here, once for both.
 import { SluiceError } from '../base/errors.ts'
-import type { Coordinator } from '../coordinator/coordinator.ts'
 import type { GroupErrorCode, GroupState } from '../coordinator/groups/types.ts'
-import type { ConfigChange, TopicDescription, TopicListing } from '../coordinator/topics/topic-registry.ts'
-import type { TopicConfigEntry, TopicConfigInput } from '../coordinator/topics/topic-config.ts'
+import type { ConfigChange, TopicListing } from '../coordinator/topics/topic-registry.ts'
+import type { TopicConfigInput } from '../coordinator/topics/topic-config.ts'
 import { comparePartitions, partitionKey } from './assignors/assignor.ts'
 import { decodeAssignment } from './consumer-protocol.ts'
-import type { Transport } from './transport.ts'
-import type { SeekTarget, TopicPartition } from './types.ts'
+import type { AdminOps, ClusterDescription, Transport } from './transport.ts'
+import type { SeekTarget, TopicConfigEntry, TopicDescription, TopicPartition } from './types.ts'
 
 /** A member of a described group. */
 export interface GroupMemberInfo {
@@ -55,73 +56,71 @@ export interface PartitionOffsets {
  * const group = await sluice.admin.describeGroup('audit')   // group.totalLag
  */
 export class Admin {
-  readonly #coordinator: Coordinator
+  readonly #ops: AdminOps
   readonly #transport: Transport
 
-  constructor(coordinator: Coordinator, transport: Transport) {
-    this.#coordinator = coordinator
+  constructor(ops: AdminOps, transport: Transport) {
+    this.#ops = ops
     this.#transport = transport
   }
 
-  /** Creates a topic (partitions default to the data dir's default, 1). */
+  /** Creates a topic (partitions default to the data dir's or the cluster's default). */
   async createTopic(name: string, options: { partitions?: number; config?: Record<string, TopicConfigInput> } = {}): Promise<TopicListing> {
-    return this.#coordinator.topics.create(name, options)
+    return this.#ops.createTopic(name, options)
   }
 
   /** Deletes a topic, its data and every group's committed offsets for it. */
   async deleteTopic(name: string): Promise<void> {
-    await this.#coordinator.deleteTopic(name)
+    await this.#ops.deleteTopic(name)
   }
 
   /** Topics, without internal ones unless asked. */
   async listTopics(options: { includeInternal?: boolean } = {}): Promise<TopicListing[]> {
-    return this.#coordinator.topics.list(options)
+    return this.#ops.listTopics(options)
   }
 
   /** Partitions with offsets and sizes, and the config with each key's source. */
   async describeTopic(name: string): Promise<TopicDescription> {
-    return this.#coordinator.topics.describe(name)
+    return this.#ops.describeTopic(name)
   }
 
   /** Sets and/or resets config keys (Kafka's dotted names); returns the resulting config. */
   async alterTopicConfig(name: string, change: ConfigChange): Promise<TopicConfigEntry[]> {
-    return this.#coordinator.topics.alterConfig(name, change)
+    return this.#ops.alterTopicConfig(name, change)
   }
 
   /** Grows a topic to `total` partitions (partitions can only be added). */
   async addPartitions(name: string, total: number): Promise<void> {
-    await this.#coordinator.topics.createPartitions(name, total)
+    await this.#ops.createPartitions(name, total)
   }
 
   /** Log start offset and high watermark of every partition of a topic. */
   async listOffsets(topic: string): Promise<PartitionOffsets[]> {
     const count = await this.#transport.partitionCount(topic)
-    const out: PartitionOffsets[] = []
-    for (let partition = 0; partition < count; partition++) {
-      out.push({
-        partition,
-        logStartOffset: await this.#transport.resolveOffset(topic, partition, 'beginning'),
-        highWatermark: await this.#transport.resolveOffset(topic, partition, 'end'),
-      })
-    }
-    return out
+    const ranges = await this.#ops.partitionOffsets(Array.from({ length: count }, (_, partition) => ({ topic, partition })))
+    return ranges.map(({ partition, logStartOffset, highWatermark }) => ({ partition, logStartOffset, highWatermark }))
+  }
+
+  /** The nodes, the topics with each partition's leader, and the API versions the cluster serves. */
+  async describeCluster(): Promise<ClusterDescription> {
+    return this.#ops.describeCluster()
   }
 
   /** Consumer groups known to the coordinator (with members or committed offsets). */
   async listGroups(): Promise<Array<{ groupId: string; state: GroupState }>> {
-    return this.#coordinator.groups.listGroups().map((g) => ({ groupId: g.groupId, state: g.groupState }))
+    return (await this.#ops.listGroups()).map((g) => ({ groupId: g.groupId, state: g.groupState }))
   }
 
   /** A group's state, members with their partitions, and per-partition committed offset and lag. */
   async describeGroup(groupId: string): Promise<GroupInfo> {
-    const [description] = this.#coordinator.groups.describeGroups([groupId])
-    check(description?.errorCode, groupId)
-    const fetched = this.#coordinator.groups.fetchOffsets(groupId, null)
+    const description = await this.#ops.describeGroup(groupId)
+    check(description.errorCode, groupId)
+    const fetched = await this.#ops.fetchOffsets(groupId)
     check(fetched.errorCode, groupId)
-    if (description!.groupState === 'Dead' && fetched.offsets.length === 0) {
+    if (description.groupState === 'Dead' && fetched.offsets.length === 0) {
       throw new SluiceError('GROUP_ID_NOT_FOUND', `unknown consumer group '${groupId}'`)
     }
-    const members = description!.members.map((m) => ({
+    const members = description.members.map((m) => ({
       memberId: m.memberId,
       clientId: m.clientId,
       clientHost: m.clientHost,
@@ -132,20 +131,18 @@ export class Admin {
     for (const o of fetched.offsets) partitions.set(partitionKey(o.topic, o.partition), o)
     for (const m of members) for (const p of m.assignment) partitions.set(partitionKey(p.topic, p.partition), p)
     const committed = new Map(fetched.offsets.map((o) => [partitionKey(o.topic, o.partition), o.offset]))
+    // Partitions of topics deleted since are left out of the answer.
+    const ranges = await this.#ops.partitionOffsets([...partitions.values()].sort(comparePartitions))
     const offsets: GroupPartitionLag[] = []
-    for (const p of [...partitions.values()].sort(comparePartitions)) {
-      const key = partitionKey(p.topic, p.partition)
-      if (!this.#coordinator.topics.has(p.topic)) continue
-      const logEndOffset = this.#coordinator.partition(p.topic, p.partition).highWatermark
-      const committedOffset = committed.get(key) ?? -1
-      const logStartOffset = this.#coordinator.partition(p.topic, p.partition).logStartOffset
+    for (const { topic, partition, logStartOffset, highWatermark: logEndOffset } of ranges) {
+      const committedOffset = committed.get(partitionKey(topic, partition)) ?? -1
       const lag = Math.max(0, logEndOffset - (committedOffset < 0 ? logStartOffset : committedOffset))
-      offsets.push({ topic: p.topic, partition: p.partition, committedOffset, logEndOffset, lag })
+      offsets.push({ topic, partition, committedOffset, logEndOffset, lag })
     }
     return {
       groupId,
-      state: description!.groupState,
-      protocol: description!.protocolData,
+      state: description.groupState,
+      protocol: description.protocolData,
       members,
       offsets,
       totalLag: offsets.reduce((sum, o) => sum + o.lag, 0),
@@ -157,8 +154,8 @@ export class Admin {
    * like kafka-consumer-groups --reset-offsets --execute. Only while the group has no members.
    */
   async resetGroupOffsets(groupId: string, topic: string, target: SeekTarget, partitions?: readonly number[]): Promise<Array<TopicPartition & { offset: number }>> {
-    const [description] = this.#coordinator.groups.describeGroups([groupId])
-    if (description !== undefined && description.members.length > 0) {
+    const description = await this.#ops.describeGroup(groupId)
+    if (description.members.length > 0) {
       throw new SluiceError('NON_EMPTY_GROUP', `group '${groupId}' has ${description.members.length} active member(s); stop its consumers before moving its offsets`)
     }
     const count = await this.#transport.partitionCount(topic)
@@ -170,15 +167,15 @@ export class Admin {
       }
       offsets.push({ topic, partition, offset: await this.#transport.resolveOffset(topic, partition, target) })
     }
-    const results = await this.#coordinator.groups.commitOffsets({ groupId, generationId: -1, memberId: '', offsets })
+    const results = await this.#ops.commitOffsets({ groupId, generationId: -1, memberId: '', offsets })
     for (const r of results) check(r.errorCode, groupId)
     return offsets
   }
 
   /** Deletes a group with no members, and its committed offsets. */
   async deleteGroup(groupId: string): Promise<void> {
-    const [result] = await this.#coordinator.groups.deleteGroups([groupId])
-    check(result?.errorCode, groupId)
+    const result = await this.#ops.deleteGroup(groupId)
+    check(result.errorCode, groupId)
   }
 }
 

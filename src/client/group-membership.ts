@@ -1,30 +1,33 @@
-// The client side of a consumer group, for the embedded consumer: one loop per member that joins
+// The client side of a consumer group, for both transports: one loop per member that joins
 // (JoinGroup), computes assignments when it leads (with the chosen assignor), syncs (SyncGroup),
 // hands partitions to the consumer through onAssigned / onRevoked / onLost, heartbeats on the Clock
 // and rejoins when the coordinator says a rebalance started. Eager assignors revoke everything
 // before each join; with cooperative-sticky (KIP-429) only partitions that move are revoked, after
-// the sync, followed by one more rebalance that hands them to their new owner. The coordinator
-// side is coordinator/groups/; subscription and assignment bytes are consumer-protocol.ts.
+// the sync, followed by one more rebalance that hands them to their new owner. The coordinator is
+// reached through GroupOps (transport.ts): coordinator/groups/ in-process, or kafka/kafka-groups.ts
+// over the network; subscription and assignment bytes are consumer-protocol.ts.
 //
 // Concurrency: the loop (#run) is the only caller of JoinGroup/SyncGroup. Heartbeats run on a
-// timer beside it and only raise flags (#rejoinRequested) and wake it. Listener calls go through
+// timer beside it and only raise flags (#rejoinRequested) and wake it; the next heartbeat is
+// scheduled once the previous one is answered (at once in-process, after a round trip remotely). Listener calls go through
 // OwnedPartitions (assignors/owned-partitions.ts) one at a time, so stop() revokes after whatever
 // callback is running. Every timer is cancelled by stop(); nothing polls.
 import type { Clock, TimerHandle } from '../base/clock.ts'
 import { SluiceError, type ErrorCode } from '../base/errors.ts'
-import type { GroupCoordinator } from '../coordinator/groups/group-coordinator.ts'
 import type { FetchedOffset, OffsetCommitEntry, PartitionResult } from '../coordinator/groups/types.ts'
 import type { Assignor, RebalanceProtocol } from './assignors/assignor.ts'
 import { assignGroup } from './assignors/group-assignment.ts'
 import { OwnedPartitions, type PartitionsListener } from './assignors/owned-partitions.ts'
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, encodeSubscription } from './consumer-protocol.ts'
+import type { Answer, GroupOps } from './transport.ts'
 import type { TopicPartition } from './types.ts'
 
 export type { PartitionsListener }
 
 /** Settings of a GroupMembership; timeouts carry Kafka's consumer defaults. */
 export interface GroupMembershipOptions {
-  groups: GroupCoordinator
+  /** The group coordinator: coordinator/groups' GroupCoordinator in-process, kafka/kafka-groups.ts remotely. */
+  groups: GroupOps
   groupId: string
   topics: readonly string[]
   /** Assignors in preference order; cooperative rebalancing only if every one supports it (as Kafka). */
@@ -32,6 +35,8 @@ export interface GroupMembershipOptions {
   clock: Clock
   /** Partitions of a topic (0 when it does not exist), for the leader's assignment. */
   partitionCounts: (topic: string) => number
+  /** Called before each join to bring partitionCounts up to date (a remote cluster's metadata); failures are ignored. */
+  refreshPartitionCounts?: () => Promise<void>
   onAssigned: PartitionsListener
   /** Called with partitions this member gives up; commit their offsets here. */
   onRevoked: PartitionsListener
@@ -162,7 +167,10 @@ export class GroupMembership {
     await this.#owned.releaseAll(this.#generationId >= 0)
     if (leave && this.#memberId !== '') {
       // Also answers our JoinGroup/SyncGroup if one is outstanding, which lets the loop end.
-      this.#options.groups.leaveGroup({ groupId: this.#options.groupId, members: [{ memberId: this.#memberId, groupInstanceId: this.#options.groupInstanceId ?? null }] })
+      const left = this.#options.groups.leaveGroup({ groupId: this.#options.groupId, members: [{ memberId: this.#memberId, groupInstanceId: this.#options.groupInstanceId ?? null }] })
+      // Remotely the leave is a request: wait for it, so a close that follows does not cut it off.
+      // Leaving is a courtesy (the session timeout removes a member that did not), so a failed one is not an error.
+      if (isPromise(left)) await left.catch(() => undefined)
     }
     this.#firstAssignment.resolve()
     await this.#loop
@@ -189,8 +197,12 @@ export class GroupMembership {
   }
 
   /** The group's committed offsets of `partitions` (offset -1 where none is committed). */
-  committed(partitions: readonly TopicPartition[]): FetchedOffset[] {
-    return this.#options.groups.fetchOffsets(this.#options.groupId, partitions).offsets
+  async committed(partitions: readonly TopicPartition[]): Promise<FetchedOffset[]> {
+    const fetched = await this.#options.groups.fetchOffsets(this.#options.groupId, partitions)
+    if (fetched.errorCode !== undefined) {
+      throw new SluiceError(fetched.errorCode, `consumer group '${this.#options.groupId}': fetching committed offsets failed: ${fetched.errorCode}`)
+    }
+    return fetched.offsets
   }
 
   // ---- the loop ----
@@ -222,6 +234,10 @@ export class GroupMembership {
   async #rebalanceOnce(): Promise<Outcome> {
     const { groups, groupId } = this.#options
     this.#rejoinRequested = false
+    if (this.#options.refreshPartitionCounts !== undefined) {
+      // Stale counts only make the leader assign fewer partitions until the next rebalance.
+      await this.#options.refreshPartitionCounts().catch(() => undefined)
+    }
     await this.#owned.beforeJoin(this.#generationId >= 0, (p) => this.#options.topics.includes(p.topic) && p.partition < this.#options.partitionCounts(p.topic))
     if (this.#isStopping) return 'done'
 
@@ -338,13 +354,26 @@ export class GroupMembership {
     this.#heartbeatTimer = null
     if (this.#isStopping) return
     // While JoinGroup waits the coordinator expects no heartbeat (and ours would name the old generation).
-    if (!this.#isJoining && this.#generationId >= 0) {
-      const { errorCode } = this.#options.groups.heartbeat({
-        groupId: this.#options.groupId,
-        memberId: this.#memberId,
-        generationId: this.#generationId,
-        groupInstanceId: this.#options.groupInstanceId ?? null,
-      })
+    if (this.#isJoining || this.#generationId < 0) {
+      this.#scheduleHeartbeat()
+      return
+    }
+    const generationId = this.#generationId
+    const answer = this.#options.groups.heartbeat({
+      groupId: this.#options.groupId,
+      memberId: this.#memberId,
+      generationId,
+      groupInstanceId: this.#options.groupInstanceId ?? null,
+    })
+    // In-process the answer is there at once and the next heartbeat is scheduled right away, as
+    // before; remotely it comes after a round trip (a failed request counts as no answer).
+    whenAnswered(answer, (result) => this.#onHeartbeat(result?.errorCode, generationId))
+  }
+
+  #onHeartbeat(errorCode: ErrorCode | undefined, generationId: number): void {
+    if (this.#isStopping) return
+    // A rebalance completed while the heartbeat was in flight: its answer is about the old generation.
+    if (generationId === this.#generationId) {
       if (errorCode === 'REBALANCE_IN_PROGRESS') this.requestRejoin()
       else if (errorCode === 'ILLEGAL_GENERATION') this.#resetGeneration(false)
       else if (errorCode === 'UNKNOWN_MEMBER_ID') this.#resetGeneration(true)
@@ -392,3 +421,16 @@ export class GroupMembership {
   }
 }
 
+
+function isPromise<T>(value: Answer<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function'
+}
+
+/** Calls `fn` with the answer: synchronously when it is already there, else when it arrives (undefined if it fails). */
+function whenAnswered<T>(answer: Answer<T>, fn: (value: T | undefined) => void): void {
+  if (!isPromise(answer)) {
+    fn(answer)
+    return
+  }
+  answer.then(fn, () => fn(undefined))
+}

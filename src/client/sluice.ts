@@ -1,6 +1,8 @@
-// The front door: `Sluice.open({ dataDir })` opens an embedded log (locking the data dir) and hands
-// out producers, consumers and the admin API over the embedded transport. `close()` closes every
-// client it handed out, then the coordinator, so a process can shut down cleanly in one call.
+// The front door: `Sluice.open({ dataDir })` opens an embedded log (locking the data dir);
+// `Sluice.connect({ brokers })` reaches a Kafka-protocol cluster over the network. Either way it
+// hands out producers, consumers and the admin API, over the embedded transport (the coordinator
+// in-process) or the kafka transport (kafka/). `close()` closes every client it handed out, then
+// the coordinator or the connections, so a process can shut down cleanly in one call.
 import { systemClock, type Clock } from '../base/clock.ts'
 import { SluiceError } from '../base/errors.ts'
 import { Coordinator, type CoordinatorEvent, type CoordinatorOptions } from '../coordinator/coordinator.ts'
@@ -10,11 +12,17 @@ import { cooperativeStickyAssignor } from './assignors/cooperative-sticky.ts'
 import { rangeAssignor } from './assignors/range.ts'
 import { roundRobinAssignor } from './assignors/round-robin.ts'
 import { Consumer, type MembershipFactory } from './consumer.ts'
+import { EmbeddedAdminOps } from './embedded-admin.ts'
 import { EmbeddedTransport } from './embedded-transport.ts'
 import { GroupMembership } from './group-membership.ts'
+import { KafkaCluster } from './kafka/cluster.ts'
+import { KafkaAdminOps } from './kafka/kafka-admin.ts'
+import { KafkaGroups } from './kafka/kafka-groups.ts'
+import { KafkaTransport } from './kafka/kafka-transport.ts'
 import { DefaultPartitioner } from './partitioner.ts'
 import { Producer } from './producer.ts'
-import type { ConsumerOptions, OpenOptions, ProducerOptions } from './types.ts'
+import type { AdminOps, GroupOps, Transport } from './transport.ts'
+import type { ConnectOptions, ConsumerOptions, OpenOptions, ProducerOptions } from './types.ts'
 
 const ASSIGNORS: Record<string, Assignor> = {
   range: rangeAssignor,
@@ -31,28 +39,47 @@ export interface SluiceOpenOptions extends OpenOptions {
   coordinator?: Partial<CoordinatorOptions>
 }
 
+/** Options of Sluice.connect beyond the public ones: an injected clock for tests. */
+export interface SluiceConnectOptions extends ConnectOptions {
+  clock?: Clock
+}
+
+/** Where a Sluice's log lives: what differs between Sluice.open and Sluice.connect. */
+interface Backend {
+  transport: Transport
+  admin: AdminOps
+  /** The group coordinator calls of one new group member; `close` when the member stops. */
+  member(): { groups: GroupOps; close(): void }
+  /** Partition counts for a group leader's assignment (synchronous: cached metadata remotely). */
+  partitionCounts(topic: string): number
+  /** Brings partitionCounts up to date before a rebalance (remote metadata only). */
+  refreshPartitionCounts?: (topics: readonly string[]) => Promise<void>
+  close(): Promise<void>
+}
+
 /**
- * An open Sluice: the embedded log of one data dir and the clients that use it.
+ * An open Sluice: the embedded log of one data dir, or a connection to a Kafka-protocol cluster,
+ * and the clients that use it.
  * @example
- * const sluice = await Sluice.open({ dataDir: './data' })
+ * const sluice = await Sluice.open({ dataDir: './data' })   // or Sluice.connect({ brokers: ['kafka-1:9092'] })
  * await sluice.producer().send('events', [{ value: 'hello' }])
  * await sluice.close()
  */
 export class Sluice {
-  /** Topics, offsets and groups. */
+  /** Topics, offsets, groups and the cluster. */
   readonly admin: Admin
-  readonly #coordinator: Coordinator
-  readonly #transport: EmbeddedTransport
+  readonly #coordinator: Coordinator | null
+  readonly #backend: Backend
   readonly #clock: Clock
   readonly #partitioner = new DefaultPartitioner()
   readonly #clients = new Set<Producer | Consumer>()
   #closed = false
 
-  private constructor(coordinator: Coordinator, transport: EmbeddedTransport, clock: Clock) {
+  private constructor(coordinator: Coordinator | null, backend: Backend, clock: Clock) {
     this.#coordinator = coordinator
-    this.#transport = transport
+    this.#backend = backend
     this.#clock = clock
-    this.admin = new Admin(coordinator, transport)
+    this.admin = new Admin(backend.admin, backend.transport)
   }
 
   /** Opens (creating if needed) and locks a data dir; recovers its logs after a crash. */
@@ -67,18 +94,67 @@ export class Sluice {
       autoCreateTopics: options.autoCreateTopics ?? true,
       defaultPartitions: options.defaultPartitions ?? 1,
     })
-    return new Sluice(coordinator, transport, clock)
+    return new Sluice(coordinator, {
+      transport,
+      admin: new EmbeddedAdminOps(coordinator),
+      // The in-process GroupCoordinator is GroupOps as it is; there is nothing per member to close.
+      member: () => ({ groups: coordinator.groups, close: () => undefined }),
+      partitionCounts: (topic) => (coordinator.topics.has(topic) ? coordinator.topics.partitionCount(topic) : 0),
+      close: () => coordinator.close(),
+    }, clock)
   }
 
-  /** The coordinator behind this instance (for the broker and the CLI's status view). */
+  /**
+   * Connects to a Kafka-protocol cluster (the Sluice broker, Apache Kafka, Redpanda) through its
+   * bootstrap brokers; fails with a NETWORK_EXCEPTION SluiceError when none can be reached.
+   * @example
+   * const sluice = await Sluice.connect({ brokers: ['localhost:9092'], clientId: 'billing' })
+   */
+  static async connect(options: SluiceConnectOptions): Promise<Sluice> {
+    const clock = options.clock ?? systemClock
+    const cluster = await KafkaCluster.connect({
+      brokers: options.brokers,
+      clientId: options.clientId ?? 'sluice',
+      clock,
+      ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.metadataMaxAgeMs !== undefined && { metadataMaxAgeMs: options.metadataMaxAgeMs }),
+    })
+    const transport = new KafkaTransport(cluster, { autoCreateTopics: options.autoCreateTopics ?? true })
+    const groups = new KafkaGroups(cluster)
+    return new Sluice(null, {
+      transport,
+      admin: new KafkaAdminOps(cluster, transport, groups),
+      member: () => {
+        const member = groups.member()
+        return { groups: member, close: () => member.close() }
+      },
+      partitionCounts: (topic) => cluster.cachedPartitionCount(topic),
+      refreshPartitionCounts: async (topics) => { await cluster.refreshMetadata(topics) },
+      close: async () => cluster.close(),
+    }, clock)
+  }
+
+  /** True for a Sluice from Sluice.connect (a remote cluster), false for an embedded one. */
+  get isConnected(): boolean {
+    return this.#coordinator === null
+  }
+
+  /**
+   * The coordinator behind an embedded instance (for the broker and the CLI's status view). A
+   * connected instance has none: its log lives in the cluster.
+   */
   get coordinator(): Coordinator {
+    if (this.#coordinator === null) {
+      throw new SluiceError('INVALID_ARGUMENT', 'this Sluice is connected to a Kafka cluster (Sluice.connect): only an embedded one (Sluice.open) has a coordinator')
+    }
     return this.#coordinator
   }
 
   /** A new producer; see ProducerOptions for batching, acks, compression and idempotence. */
   producer(options: ProducerOptions = {}): Producer {
     this.#checkOpen()
-    const producer = new Producer(this.#transport, this.#partitioner, this.#clock, options)
+    const producer = new Producer(this.#backend.transport, this.#partitioner, this.#clock, options)
     this.#clients.add(producer)
     return producer
   }
@@ -86,17 +162,17 @@ export class Sluice {
   /** A new consumer; give it a `group` to subscribe with rebalancing and commits. */
   consumer(options: ConsumerOptions = {}): Consumer {
     this.#checkOpen()
-    const consumer = new Consumer(this.#transport, this.#membershipFactory(options), this.#clock, options)
+    const consumer = new Consumer(this.#backend.transport, this.#membershipFactory(options), this.#clock, options)
     this.#clients.add(consumer)
     return consumer
   }
 
-  /** Closes every producer (flushing) and consumer (committing), then the log. Idempotent. */
+  /** Closes every producer (flushing) and consumer (committing), then the log or the connections. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     const results = await Promise.allSettled([...this.#clients].map((client) => client.close()))
-    await this.#coordinator.close()
+    await this.#backend.close()
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failure !== undefined) throw failure.reason
   }
@@ -113,15 +189,17 @@ export class Sluice {
       if (assignor === undefined) throw new SluiceError('INVALID_ARGUMENT', `unknown assignor '${name}' (range, roundrobin, cooperative-sticky)`)
       return assignor
     })
-    const coordinator = this.#coordinator
+    const backend = this.#backend
     return (topics, callbacks) => {
+      const member = backend.member()
       const membership = new GroupMembership({
-        groups: coordinator.groups,
+        groups: member.groups,
         groupId,
         topics,
         assignors,
         clock: this.#clock,
-        partitionCounts: (topic) => (coordinator.topics.has(topic) ? coordinator.topics.partitionCount(topic) : 0),
+        partitionCounts: backend.partitionCounts,
+        ...(backend.refreshPartitionCounts !== undefined && { refreshPartitionCounts: () => backend.refreshPartitionCounts!(topics) }),
         onAssigned: callbacks.onAssigned,
         onRevoked: callbacks.onRevoked,
         onLost: callbacks.onLost,
@@ -133,10 +211,16 @@ export class Sluice {
       return {
         start: async () => {
           // Subscribing to a topic that does not exist yet creates it (auto-create), as Kafka does.
-          for (const topic of topics) await this.#transport.partitionCount(topic, { create: true })
+          for (const topic of topics) await backend.transport.partitionCount(topic, { create: true })
           await membership.start()
         },
-        stop: () => membership.stop(),
+        stop: async () => {
+          try {
+            await membership.stop()
+          } finally {
+            member.close()
+          }
+        },
         commit: async (offsets) => {
           const results = await membership.commit(offsets)
           const failed = results.find((r) => r.errorCode !== undefined)
@@ -145,8 +229,8 @@ export class Sluice {
           }
         },
         committed: async (partitions) => {
-          const fetched = coordinator.groups.fetchOffsets(groupId, partitions)
-          return new Map(fetched.offsets.filter((o) => o.offset >= 0).map((o) => [partitionKey(o.topic, o.partition), o.offset]))
+          const fetched = await membership.committed(partitions)
+          return new Map(fetched.filter((o) => o.offset >= 0).map((o) => [partitionKey(o.topic, o.partition), o.offset]))
         },
       }
     }

@@ -1,6 +1,6 @@
 // The public types of Sluice's client API: what a producer sends, what a consumer yields, and the
-// options of each. Shared by the embedded transport now and the kafka transport later, so they
-// name Kafka's concepts (acks, linger, auto offset reset) rather than anything of the embedded log.
+// options of each. Shared by the embedded and the kafka transport, so they name Kafka's concepts
+// (acks, linger, auto offset reset) rather than anything of the embedded log.
 
 /** A key or value as an application hands it over: bytes, text, or a JSON-serializable value. */
 export type Payload = Buffer | Uint8Array | string | number | boolean | object | null | undefined
@@ -97,6 +97,22 @@ export interface ConsumerOptions {
   onRevoked?: (partitions: TopicPartition[]) => void | Promise<void>
 }
 
+/** Options of Sluice.connect (Kafka's client settings, camelCased). */
+export interface ConnectOptions {
+  /** Bootstrap brokers, 'host:port' each: any reachable one tells the client about the rest. */
+  brokers: string[]
+  /** client.id sent with every request (default 'sluice'). */
+  clientId?: string
+  /** Let the cluster create a topic on first produce or subscribe, if it allows that (default true). */
+  autoCreateTopics?: boolean
+  /** How long a request may go unanswered before it fails (request.timeout.ms, default 30000). */
+  requestTimeoutMs?: number
+  /** How long connecting to a broker may take (default 10000). */
+  connectTimeoutMs?: number
+  /** How long topic metadata is trusted before it is asked for again (metadata.max.age.ms, default 300000). */
+  metadataMaxAgeMs?: number
+}
+
 /** Options of Sluice.open. */
 export interface OpenOptions {
   /** Directory holding the log (default './sluice-data'); one process owns it at a time. */
@@ -105,4 +121,35 @@ export interface OpenOptions {
   autoCreateTopics?: boolean
   /** Partitions of an auto-created topic (default 1, as Kafka's num.partitions). */
   defaultPartitions?: number
+}
+
+/** One key of a topic's config, with where its value comes from. */
+export interface TopicConfigEntry {
+  /** Kafka's dotted name (`retention.ms`); a Kafka cluster reports keys Sluice's log does not have. */
+  name: string
+  value: string
+  /** 'topic': set on the topic; 'broker': the broker's (data dir's) default; 'default': built in. */
+  source: 'topic' | 'broker' | 'default'
+  isDefault: boolean
+}
+
+/** One partition of a described topic. */
+export interface PartitionDescription {
+  partition: number
+  logStartOffset: number
+  logEndOffset: number
+  highWatermark: number
+  /** Bytes of the (leader's) log; 0 when the cluster does not report sizes. */
+  sizeBytes: number
+  /** Why the partition is offline (no leader, a storage failure), when it is. */
+  offline?: string
+}
+
+/** A described topic: partitions with offsets and sizes, and its config. */
+export interface TopicDescription {
+  name: string
+  topicId: string
+  isInternal: boolean
+  partitions: PartitionDescription[]
+  config: TopicConfigEntry[]
 }

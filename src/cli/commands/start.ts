@@ -78,6 +78,9 @@ function parsePort(text: string): number {
 }
 
 async function start(ctx: CliContext, opts: StartOptions): Promise<void> {
+  if (ctx.options.brokers !== undefined) {
+    throw new SluiceError('INVALID_ARGUMENT', 'sluice start serves a data dir (--data-dir) to Kafka clients; it does not run against --brokers (unset SLUICE_BROKERS)')
+  }
   const intervalMs = parseDuration(opts.statusInterval)
   const port = parsePort(opts.port)
   const out = ctx.stdout

@@ -44,14 +44,17 @@ async function list(ctx: CliContext): Promise<void> {
   ctx.stdout.write(formatTable(['topic', 'partitions', 'records', 'size'], rows.map((r) => [r.topic, r.partitions, r.records, formatBytes(r.sizeBytes)])))
 }
 
-/** Kafka's config sources in plain words: 'set' on the topic, the 'data-dir' default, or the built-in 'default'. */
-function configSource(source: string): string {
-  return source === 'topic' ? 'set' : source === 'broker' ? 'data-dir' : source
+/**
+ * Kafka's config sources in plain words: 'set' on the topic, the 'data-dir' default (a cluster's
+ * broker-level value with --brokers: 'broker'), or the built-in 'default'.
+ */
+function configSource(ctx: CliContext, source: string): string {
+  return source === 'topic' ? 'set' : source === 'broker' ? (ctx.options.brokers === undefined ? 'data-dir' : 'broker') : source
 }
 
 async function describe(ctx: CliContext, name: string): Promise<void> {
   const topic = await withClient(ctx, (sluice) => sluice.admin.describeTopic(name))
-  if (ctx.options.format === 'json') return printJson(ctx, { ...topic, config: topic.config.map((c) => ({ ...c, source: configSource(c.source) })) })
+  if (ctx.options.format === 'json') return printJson(ctx, { ...topic, config: topic.config.map((c) => ({ ...c, source: configSource(ctx, c.source) })) })
   const sizeBytes = topic.partitions.reduce((sum, p) => sum + p.sizeBytes, 0)
   ctx.stdout.write(formatFields([
     ['name', topic.name],
@@ -64,7 +67,7 @@ async function describe(ctx: CliContext, name: string): Promise<void> {
     ['partition', 'log-start-offset', 'log-end-offset', 'high-watermark', 'size', ...(isAnyOffline ? ['offline'] : [])],
     topic.partitions.map((p) => [p.partition, p.logStartOffset, p.logEndOffset, p.highWatermark, formatBytes(p.sizeBytes), ...(isAnyOffline ? [p.offline ?? null] : [])]),
   ))
-  ctx.stdout.write('\n' + formatTable(['config', 'value', 'source'], topic.config.map((c) => [c.name, c.value, configSource(c.source)])))
+  ctx.stdout.write('\n' + formatTable(['config', 'value', 'source'], topic.config.map((c) => [c.name, c.value, configSource(ctx, c.source)])))
 }
 
 async function remove(ctx: CliContext, names: string[]): Promise<void> {
