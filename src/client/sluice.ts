@@ -44,6 +44,39 @@ export interface SluiceConnectOptions extends ConnectOptions {
   clock?: Clock
 }
 
+/** Options of `sluice.listen`: where Kafka clients reach the embedded log. */
+export interface ListenOptions {
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string
+  /** Port (default 9092; 0 picks a free one, read it back from the result). */
+  port?: number
+  /** Host clients are told to connect to (default: host). */
+  advertisedHost?: string
+  /** Closed connections and failed requests, one line each (default: ignored). */
+  onWarning?: (message: string) => void
+}
+
+/** A running Kafka-protocol listener. */
+export interface Listener {
+  host: string
+  port: number
+  close(): Promise<void>
+}
+
+/**
+ * Serves a coordinator over Kafka's wire protocol. The client layer may not import the broker
+ * (DESIGN.md's arrows point down), so the package entry (src/index.ts) registers the broker's
+ * startBroker here; `sluice.listen` calls whatever is registered.
+ */
+export type LogServer = (coordinator: Coordinator, options: ListenOptions) => Promise<Listener>
+
+let logServer: LogServer | null = null
+
+/** Registers how `sluice.listen` serves the log (done once by src/index.ts). */
+export function registerLogServer(server: LogServer): void {
+  logServer = server
+}
+
 /** Where a Sluice's log lives: what differs between Sluice.open and Sluice.connect. */
 interface Backend {
   transport: Transport
@@ -73,6 +106,7 @@ export class Sluice {
   readonly #clock: Clock
   readonly #partitioner = new DefaultPartitioner()
   readonly #clients = new Set<Producer | Consumer>()
+  readonly #listeners = new Set<Listener>()
   #closed = false
 
   private constructor(coordinator: Coordinator | null, backend: Backend, clock: Clock) {
@@ -151,6 +185,30 @@ export class Sluice {
     return this.#coordinator
   }
 
+  /**
+   * Also serves this embedded log to Kafka clients (KafkaJS, librdkafka/kcat, Java…) on a TCP port;
+   * `close()` stops the listener too.
+   * @example
+   * const { port } = await sluice.listen({ port: 9092 })   // kcat -b 127.0.0.1:9092 -L
+   */
+  async listen(options: ListenOptions = {}): Promise<Listener> {
+    this.#checkOpen()
+    const coordinator = this.coordinator
+    if (logServer === null) {
+      throw new SluiceError('INVALID_ARGUMENT', "no Kafka listener is registered: import Sluice from the package entry ('sluice'), which wires the broker")
+    }
+    const listener = await logServer(coordinator, options)
+    this.#listeners.add(listener)
+    return {
+      host: listener.host,
+      port: listener.port,
+      close: async () => {
+        this.#listeners.delete(listener)
+        await listener.close()
+      },
+    }
+  }
+
   /** A new producer; see ProducerOptions for batching, acks, compression and idempotence. */
   producer(options: ProducerOptions = {}): Producer {
     this.#checkOpen()
@@ -171,7 +229,9 @@ export class Sluice {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    const results = await Promise.allSettled([...this.#clients].map((client) => client.close()))
+    // Listeners first: no Kafka client should reach a log that is closing.
+    const stopped = await Promise.allSettled([...this.#listeners].map((listener) => listener.close()))
+    const results = [...stopped, ...(await Promise.allSettled([...this.#clients].map((client) => client.close())))]
     await this.#backend.close()
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failure !== undefined) throw failure.reason
