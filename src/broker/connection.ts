@@ -9,16 +9,23 @@
 //
 // Concurrency: requests are decoded and their handlers started synchronously in arrival order, so
 // two Produce requests on one connection reach the log in the order sent; handlers then run
-// concurrently (a Fetch long-poll does not hold up a later Metadata), and each answer waits in the
-// queue until those before it are written. Limits: a frame larger than `maxRequestBytes` closes the
-// connection before anything is allocated for it; at `maxInFlightRequests` unanswered requests (or
-// while the socket's write buffer is full) reading pauses, so a client that pipelines without
-// reading gets TCP backpressure, not an unbounded queue; a frame whose bytes take longer than
-// `frameDeadlineMs` to arrive (slowloris) closes the connection. Malformed input, an unknown API, or
-// a handler that throws closes this connection only; nothing here throws into the event loop.
+// concurrently, and each answer waits in the queue until those before it are written.
+//
+// Limits: a frame larger than `maxRequestBytes` closes the connection before anything is allocated
+// for it, and one within it holds only the bytes that have arrived so far (never the size it
+// declares). Reading pauses at `maxInFlightRequests` unanswered requests, while the socket's write
+// buffer is full, and while `maxInFlightFetches` Fetch requests are unanswered: a client that
+// pipelines without reading gets TCP backpressure, not an unbounded queue, and since a Fetch answer
+// holds up to its maxBytes of log data (fetch.max.bytes, 50 MiB by default), one stalled consumer
+// holds one answer, not 64 (clients keep one Fetch in flight per broker; Kafka reads nothing more
+// from a connection until it has answered, so requests behind a long poll wait there too). A frame
+// whose bytes take longer than `frameDeadlineMs` to arrive (slowloris) closes the connection.
+// Malformed input, an unknown API, or a handler that throws closes this connection only; nothing
+// here throws into the event loop.
 import type { Socket } from 'node:net'
 import type { Clock, TimerHandle } from '../base/clock.ts'
 import type { Coordinator } from '../coordinator/coordinator.ts'
+import type { FetchSessionCache } from './fetch-sessions.ts'
 import { decodeRequestHeader, requestHeaderVersion, type RequestHeader } from '../protocol/messages/index.ts'
 import { Reader } from '../protocol/primitives/reader.ts'
 import type { Dispatcher } from './dispatch.ts'
@@ -32,6 +39,8 @@ export interface ConnectionLimits {
   maxInFlightRequests: number
   /** Time from a frame's first byte to its last before the connection is closed. */
   frameDeadlineMs: number
+  /** Unanswered Fetch requests at which reading pauses: each answer can hold maxBytes of log data. */
+  maxInFlightFetches: number
 }
 
 /** What a connection needs from its listener. */
@@ -41,6 +50,8 @@ export interface ConnectionOptions {
   coordinator: Coordinator
   clock: Clock
   broker: BrokerInfo
+  /** The broker's fetch sessions, shared by all its connections. */
+  fetchSessions: FetchSessionCache
   limits: ConnectionLimits
   /** Why a connection was closed abnormally, or a handler failed. */
   onWarning: (message: string) => void
@@ -51,6 +62,16 @@ export interface ConnectionOptions {
 /** Bytes every request header has before the client id: apiKey, apiVersion, correlationId. */
 const HEADER_FIXED_BYTES = 8
 const SIZE_BYTES = 4
+const FETCH_API_KEY = 1
+/**
+ * The buffer a spanning frame starts with (or its size, if smaller). Frames up to this size, nearly
+ * every Produce (librdkafka's message.max.bytes is 1 MB), get one buffer of their exact size and no
+ * regrowth: growing from 4 KiB by doubling cost produce about twice the broker CPU (allocation,
+ * copies and GC, measured with kcat). Larger frames start here and double, so a client that only
+ * claims a size commits at most this much per connection.
+ */
+const FRAME_BYTES_FIRST = 1024 * 1024
+const EMPTY = Buffer.alloc(0)
 
 // One request's place in the answer queue: null chunks = not answered yet; empty = no answer (acks=0).
 interface Slot {
@@ -63,22 +84,31 @@ export class Connection {
   readonly #options: ConnectionOptions
   readonly #abort = new AbortController()
   readonly #clientHost: string
-  // Framing state: the size prefix may arrive split, and a frame may span chunks.
+  // host:port, so a warning names one connection among many from the same host.
+  readonly #peer: string
+  // Framing state: the size prefix may arrive split, and a frame may span chunks. A spanning frame
+  // is copied into a buffer that grows (doubling, up to the frame's size) as its bytes arrive, so
+  // memory follows the bytes received, never the size a client merely declared; doubling keeps the
+  // extra copying under one copy of the frame. (Keeping the chunks and joining them at the end
+  // would copy less, but a client trickling single bytes would cost an object per byte.)
   readonly #sizeBytes = Buffer.alloc(SIZE_BYTES)
   #sizeFill = 0
-  #frame: Buffer | null = null
+  #frameSize = -1
+  #frame: Buffer = EMPTY
   #frameFill = 0
   #frameTimer: TimerHandle | null = null
   // Bytes received while reading was paused by a limit, parsed when it lifts.
   #held: Buffer | null = null
   readonly #queue: Slot[] = []
   #isWriteBlocked = false
+  #fetchesInFlight = 0
   #isClosed = false
 
   constructor(options: ConnectionOptions) {
     this.#options = options
     this.#socket = options.socket
     this.#clientHost = options.socket.remoteAddress ?? 'unknown'
+    this.#peer = `${this.#clientHost}:${options.socket.remotePort ?? '?'}`
     this.#socket.setNoDelay(true)
     this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk))
     this.#socket.on('drain', () => {
@@ -98,7 +128,7 @@ export class Connection {
   /** Closes the connection at once (unanswered requests are dropped; long-polls are aborted). */
   close(reason?: string): void {
     if (this.#isClosed) return
-    if (reason !== undefined) this.#options.onWarning(`closing connection from ${this.#clientHost}: ${reason}`)
+    if (reason !== undefined) this.#options.onWarning(`closing connection from ${this.#peer}: ${reason}`)
     this.#socket.destroy()
     this.#cleanUp()
   }
@@ -109,12 +139,14 @@ export class Connection {
     this.#frameTimer?.cancel()
     this.#frameTimer = null
     this.#held = null
+    this.#frame = EMPTY
     this.#abort.abort()
     this.#options.onClose(this)
   }
 
   #isPaused(): boolean {
-    return this.#isWriteBlocked || this.#queue.length >= this.#options.limits.maxInFlightRequests
+    const { maxInFlightRequests, maxInFlightFetches } = this.#options.limits
+    return this.#isWriteBlocked || this.#queue.length >= maxInFlightRequests || this.#fetchesInFlight >= maxInFlightFetches
   }
 
   #onData(chunk: Buffer): void {
@@ -129,7 +161,9 @@ export class Connection {
 
   // Parses chunk[pos..]; complete frames inside the chunk are zero-copy views of it (Node gives each
   // 'data' event a fresh Buffer, so the log may keep or patch them); a frame spanning chunks is
-  // copied once into a Buffer of its exact size, allocated only after the size was checked.
+  // copied into a buffer that grows as its bytes arrive and ends at the frame's exact size.
+  // Allocating the whole frame when the size prefix arrives would let a client that sends 4 bytes
+  // claiming maxRequestBytes make the broker commit that much memory per connection.
   #parse(chunk: Buffer): void {
     let pos = 0
     while (pos < chunk.length && !this.#isClosed) {
@@ -138,7 +172,7 @@ export class Connection {
         this.#socket.pause()
         return
       }
-      if (this.#frame === null) {
+      if (this.#frameSize < 0) {
         if (this.#sizeFill === 0 && chunk.length - pos >= SIZE_BYTES) {
           const size = chunk.readInt32BE(pos)
           if (!this.#checkSize(size)) return
@@ -148,7 +182,7 @@ export class Connection {
             pos += size
             continue
           }
-          this.#startFrame(size)
+          this.#frameSize = size
         } else {
           this.#startDeadline()
           while (this.#sizeFill < SIZE_BYTES && pos < chunk.length) this.#sizeBytes[this.#sizeFill++] = chunk[pos++]!
@@ -156,21 +190,32 @@ export class Connection {
           this.#sizeFill = 0
           const size = this.#sizeBytes.readInt32BE(0)
           if (!this.#checkSize(size)) return
-          this.#startFrame(size)
+          this.#frameSize = size
         }
+        this.#startDeadline()
       }
-      const frame = this.#frame!
-      const copied = chunk.copy(frame, this.#frameFill, pos, Math.min(chunk.length, pos + frame.length - this.#frameFill))
-      this.#frameFill += copied
-      pos += copied
-      if (this.#frameFill === frame.length) {
-        this.#frame = null
+      const take = Math.min(chunk.length - pos, this.#frameSize - this.#frameFill)
+      if (this.#frameFill + take > this.#frame.length) this.#growFrame(this.#frameFill + take)
+      chunk.copy(this.#frame, this.#frameFill, pos, pos + take)
+      this.#frameFill += take
+      pos += take
+      if (this.#frameFill === this.#frameSize) {
+        const frame = this.#frame
+        this.#frame = EMPTY
         this.#frameFill = 0
+        this.#frameSize = -1
         this.#frameTimer?.cancel()
         this.#frameTimer = null
         this.#onFrame(frame)
       }
     }
+  }
+
+  // Room for at least `bytes` of the frame in progress: double, capped at the frame's size.
+  #growFrame(bytes: number): void {
+    const grown = Buffer.allocUnsafe(Math.min(this.#frameSize, Math.max(bytes, this.#frame.length * 2, FRAME_BYTES_FIRST)))
+    this.#frame.copy(grown, 0, 0, this.#frameFill)
+    this.#frame = grown
   }
 
   #checkSize(size: number): boolean {
@@ -179,12 +224,6 @@ export class Connection {
       return false
     }
     return true
-  }
-
-  #startFrame(size: number): void {
-    this.#frame = Buffer.allocUnsafe(size)
-    this.#frameFill = 0
-    this.#startDeadline()
   }
 
   #startDeadline(): void {
@@ -227,15 +266,18 @@ export class Connection {
     }
     const context: RequestContext = {
       coordinator: this.#options.coordinator, clock: this.#options.clock, broker: this.#options.broker,
-      clientId: header.clientId, clientHost: this.#clientHost, signal: this.#abort.signal,
+      clientId: header.clientId, clientHost: this.#clientHost, signal: this.#abort.signal, fetchSessions: this.#options.fetchSessions,
     }
     const slot = this.#enqueue()
+    const isFetch = apiKey === FETCH_API_KEY
+    if (isFetch) this.#fetchesInFlight++
     const fail = (error: unknown): void => {
-      this.#options.onWarning(`${route.handler.name} v${version} handler failed for ${this.#clientHost}: ${describe(error)}`)
+      this.#options.onWarning(`${route.handler.name} v${version} handler failed for ${this.#peer}: ${describe(error)}`)
       this.close()
     }
     const answer = (response: unknown): void => {
       if (this.#isClosed) return
+      if (isFetch) this.#fetchesInFlight-- // before #flush, which resumes reading if this was the limit
       try {
         slot.chunks = response === null ? [] : this.#options.dispatcher.encodeResponse(route.api, version, correlationId, response)
       } catch (error) {

@@ -3,6 +3,7 @@
 // receives the decoded request body (generated codecs in protocol/messages/) and returns the
 // response body; Kafka outcomes are error codes inside that body, never exceptions. The connection
 // layer frames, decodes, dispatches (dispatch.ts, by API key), encodes and answers in order.
+import type { FetchSessionCache } from './fetch-sessions.ts'
 import type { Clock } from '../base/clock.ts'
 import { SluiceError } from '../base/errors.ts'
 import type { Coordinator } from '../coordinator/coordinator.ts'
@@ -32,6 +33,8 @@ export interface RequestContext {
   clientHost: string
   /** Aborted when the connection closes or the broker shuts down: long-polls stop waiting. */
   signal: AbortSignal
+  /** This broker's incremental fetch sessions (KIP-227), shared by its connections. */
+  fetchSessions: FetchSessionCache
 }
 
 /** Serves every version in [minVersion, maxVersion] of one API key. */

@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { systemClock, type Clock } from '../base/clock.ts'
 import { SluiceError } from '../base/errors.ts'
 import { OFFSETS_TOPIC, type Coordinator } from '../coordinator/coordinator.ts'
+import { FetchSessionCache } from './fetch-sessions.ts'
 import { Connection, type ConnectionLimits } from './connection.ts'
 import { Dispatcher } from './dispatch.ts'
 import type { ApiHandler, BrokerInfo } from './handler.ts'
@@ -24,6 +25,8 @@ export const MAX_IN_FLIGHT_REQUESTS_DEFAULT = 64
 export const MAX_CONNECTIONS_DEFAULT = 10_000
 /** Time allowed from a request frame's first byte to its last. */
 export const FRAME_DEADLINE_MS_DEFAULT = 30_000
+/** Unanswered Fetch requests per connection before reading pauses (clients keep one in flight per broker). */
+export const MAX_IN_FLIGHT_FETCHES_DEFAULT = 1
 
 /** Options of startBroker. */
 export interface BrokerOptions {
@@ -47,6 +50,7 @@ export interface BrokerOptions {
   maxRequestBytes?: number
   maxInFlightRequests?: number
   frameDeadlineMs?: number
+  maxInFlightFetches?: number
   /** The handler table (default handlers/index.ts). */
   handlers?: readonly ApiHandler[]
   /** Closed connections and failed handlers, one line each (default: ignored). */
@@ -74,9 +78,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES_DEFAULT,
     maxInFlightRequests: options.maxInFlightRequests ?? MAX_IN_FLIGHT_REQUESTS_DEFAULT,
     frameDeadlineMs: options.frameDeadlineMs ?? FRAME_DEADLINE_MS_DEFAULT,
+    maxInFlightFetches: options.maxInFlightFetches ?? MAX_IN_FLIGHT_FETCHES_DEFAULT,
   }
   const dispatcher = new Dispatcher(options.handlers ?? defaultHandlers)
   const connections = new Set<Connection>()
+  const fetchSessions = new FetchSessionCache({ clock })
   const broker: BrokerInfo = {
     nodeId: options.nodeId ?? 0,
     advertisedHost: options.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host),
@@ -92,7 +98,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       return
     }
     connections.add(new Connection({
-      socket, dispatcher, coordinator: options.coordinator, clock, broker, limits, onWarning,
+      socket, dispatcher, coordinator: options.coordinator, clock, broker, fetchSessions, limits, onWarning,
       onClose: (connection) => connections.delete(connection),
     }))
   })

@@ -13,6 +13,15 @@
 // NONE with its original offsets. A transactionalId gets UNSUPPORTED_VERSION for every partition
 // until transactions exist (InitProducerId refuses transactional ids the same way). acks=0: the
 // appends run and are awaited (so reading pauses under load), but no response is sent.
+//
+// Decompression bombs: a compressed batch that inflates past PRODUCE_DECOMPRESSED_BYTES_MAX (what
+// Sluice consumers agree to inflate) is refused with INVALID_RECORD (../decompressed-size.ts says
+// how it is measured cheaply). INVALID_RECORD, not CORRUPT_MESSAGE: the batch frame and its CRC are
+// sound, it is the records' content the broker refuses, which is how Kafka's log validator answers
+// what it finds after decompressing (InvalidRecordException); and INVALID_RECORD is not retriable,
+// whereas clients retry CORRUPT_MESSAGE (a RetriableException in Kafka's client), so a producer
+// would send the same bomb again until its delivery timeout. Undecodable data met while measuring
+// is CORRUPT_MESSAGE, as compression.ts reports it to consumers.
 import type { Coordinator } from '../../coordinator/coordinator.ts'
 import type {
   ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse,
@@ -20,6 +29,7 @@ import type {
 import { errorCodeOf } from '../../protocol/error-codes.ts'
 import { SluiceError } from '../../base/errors.ts'
 import { errorCodeFrom, type ApiHandler } from '../handler.ts'
+import { checkDecompressedSize, mayExceedDecompressedSize } from '../decompressed-size.ts'
 
 const NO_LEADER = Object.freeze({ leaderId: -1, leaderEpoch: -1 })
 
@@ -35,8 +45,8 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
       : request.transactionalId !== null ? errorCodeOf('UNSUPPORTED_VERSION') : 0
     const responses: ProduceResponseTopicProduceResponse[] = []
     const pending: Promise<void>[] = []
-    // Every append starts before the first await, in request order: the log sees pipelined
-    // requests' batches in the order the client sent them.
+    // Every append starts before the first await, in request order, or queues behind the earlier
+    // ones of its partition (append): the log sees pipelined requests' batches in the order sent.
     for (const topicData of request.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponse[] = []
       responses.push({ name: topicData.name, partitionResponses })
@@ -60,8 +70,42 @@ function partitionResponse(index: number): ProduceResponsePartitionProduceRespon
   }
 }
 
-// Appends one partition's batches and fills in its response; never rejects except for bugs.
-async function append(coordinator: Coordinator, topic: string, records: Buffer | null, acks: 0 | 1 | -1, response: ProduceResponsePartitionProduceResponse): Promise<void> {
+// Partitions with an append waiting behind a decompression measurement: the promise resolves when
+// the last queued append there has been handed to the log. Appends to such a partition queue behind
+// it, so batches reach the log in the order they came (pipelined idempotent batches out of order
+// would be refused); appends elsewhere start at once.
+const queuedAppends = new Map<string, Promise<void>>()
+
+// Appends one partition's batches and fills in its response; never rejects except for bugs. The
+// append starts synchronously (no await before coordinator.produce) unless the batch must be
+// measured first or its partition already has an append queued.
+function append(coordinator: Coordinator, topic: string, records: Buffer | null, acks: 0 | 1 | -1, response: ProduceResponsePartitionProduceResponse): Promise<void> {
+  const key = `${topic}\u0000${response.index}`
+  const ahead = queuedAppends.get(key)
+  const mustMeasure = records !== null && coordinator.topics.has(topic) && mayExceedDecompressedSize(records)
+  if (ahead === undefined && !mustMeasure) return appendNow(coordinator, topic, records, acks, response)
+  // The measurement starts now (gzip runs on the thread pool, beside other requests' measurements);
+  // only the append waits for the partition's earlier ones.
+  const refusal = mustMeasure
+    ? checkDecompressedSize(records, { maxBatchBytes: coordinator.topics.config(topic)['max.message.bytes'] }).then(() => null, (error: unknown) => error)
+    : null
+  let handedOver!: () => void
+  const turn = new Promise<void>((resolve) => { handedOver = resolve })
+  queuedAppends.set(key, turn)
+  return Promise.all([ahead, refusal]).then(async ([, error]) => {
+    // The next append's turn starts in a later microtask, after appendNow below has called the log.
+    if (queuedAppends.get(key) === turn) queuedAppends.delete(key)
+    handedOver()
+    if (error === null) {
+      await appendNow(coordinator, topic, records, acks, response)
+      return
+    }
+    response.errorCode = errorCodeFrom(error)
+    response.errorMessage = (error as Error).message
+  })
+}
+
+async function appendNow(coordinator: Coordinator, topic: string, records: Buffer | null, acks: 0 | 1 | -1, response: ProduceResponsePartitionProduceResponse): Promise<void> {
   try {
     if (!coordinator.topics.has(topic)) throw new SluiceError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic '${topic}'`)
     if (records === null || records.length === 0) throw new SluiceError('INVALID_RECORD', 'a produce request partition carries no record batch')

@@ -34,7 +34,7 @@ import { EMPTY_BYTES } from '../../protocol/primitives/reader.ts'
 import type { PartitionLog } from '../../storage/partition-log.ts'
 import { errorCodeFrom, type ApiHandler, type RequestContext } from '../handler.ts'
 import { topicNameById } from '../topic-ids.ts'
-import { fetchSessionsOf, NO_SESSION_ID, sessionPartitionKey, type FetchSession, type FetchSessionCache, type SessionPartition } from './fetch-sessions.ts'
+import { NO_SESSION_ID, sessionPartitionKey, type FetchSession, type FetchSessionCache, type SessionPartition } from '../fetch-sessions.ts'
 
 const READ_COMMITTED = 1
 /** Session epochs of full fetches: 0 asks for a new session, -1 for none. */
@@ -64,7 +64,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   async handle(context, request, version) {
     const usesTopicIds = version >= 13
     const isReadCommitted = request.isolationLevel === READ_COMMITTED
-    const sessions = fetchSessionsOf(context.broker, context.clock)
+    const sessions = context.fetchSessions
     let session: FetchSession | null = null
     const entries: Entry[] = []
     if (request.sessionEpoch === FULL_WITH_SESSION || request.sessionEpoch === SESSIONLESS) {

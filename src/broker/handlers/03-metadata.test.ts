@@ -57,6 +57,25 @@ test('a partition whose log went offline is reported without a leader (LEADER_NO
   }
 })
 
+test('metadata during a topic\'s creation answers its partitions as leaderless, never fails the request (found by the fuzz test)', async () => {
+  const broker = await startTestBroker()
+  const client = await WireClient.connect(broker.port)
+  try {
+    const creating = broker.coordinator.topics.create('wide', { partitions: 64 })
+    const seen = new Set<number>()
+    for (let i = 0; i < 50; i++) {
+      const response = await client.request<MetadataResponse>(METADATA, 12, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })
+      for (const partition of response.topics.find((t) => t.name === 'wide')?.partitions ?? []) seen.add(partition.errorCode)
+    }
+    await creating
+    assert.ok([...seen].every((code) => code === 0 || code === 5), `codes ${[...seen]}`)
+    assert.deepEqual(broker.warnings, [])
+  } finally {
+    client.close()
+    await broker.stop()
+  }
+})
+
 test('metadata creates unknown topics only when both the broker and the request allow it', async () => {
   for (const [brokerAllows, requestAllows, expected] of [[true, true, 0], [true, false, 3], [false, true, 3]] as const) {
     const broker = await startTestBroker({ broker: { autoCreateTopics: brokerAllows } })

@@ -89,7 +89,9 @@ function isOffline(context: RequestContext, topic: string, partition: number): b
     // Offline since it opened (the registry throws), or since a storage error while serving.
     return context.coordinator.partition(topic, partition).isOffline
   } catch (error) {
-    if (isSluiceError(error, 'KAFKA_STORAGE_ERROR')) return true
+    // A topic being created is listed before its logs are open: its partitions have no leader
+    // yet, which is what Kafka answers for partitions still being created.
+    if (isSluiceError(error, 'KAFKA_STORAGE_ERROR') || isSluiceError(error, 'UNKNOWN_TOPIC_OR_PARTITION')) return true
     throw error
   }
 }

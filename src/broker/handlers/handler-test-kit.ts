@@ -11,6 +11,7 @@ import { MemoryFs } from '../../testing/memory-fs.ts'
 import { apis } from '../../protocol/messages/index.ts'
 import { Reader } from '../../protocol/primitives/reader.ts'
 import { Writer } from '../../protocol/primitives/writer.ts'
+import { FetchSessionCache } from '../fetch-sessions.ts'
 import type { ApiHandler, BrokerInfo, RequestContext } from '../handler.ts'
 
 /** A coordinator with a request context over it. */
@@ -34,8 +35,10 @@ export async function openTestBed(options: Partial<Omit<CoordinatorOptions, 'dat
     ...options, groups: { initialRebalanceDelayMs: 0, ...options.groups },
   })
   const aborter = new AbortController()
-  // A copy per bed: per-broker state (fetch sessions) is keyed by the BrokerInfo object.
-  const context: RequestContext = { coordinator, clock, broker: { ...TEST_BROKER }, clientId: 'unit-test', clientHost: '/127.0.0.1', signal: aborter.signal }
+  const context: RequestContext = {
+    coordinator, clock, broker: TEST_BROKER, clientId: 'unit-test', clientHost: '/127.0.0.1', signal: aborter.signal,
+    fetchSessions: new FetchSessionCache({ clock }),
+  }
   return {
     coordinator, clock, context,
     async call(handler, version, request) {

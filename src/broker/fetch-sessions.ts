@@ -13,10 +13,9 @@
 //
 // State lives per broker, keyed by the listener's BrokerInfo object (one per startBroker) until
 // RequestContext carries per-broker state (broker/README.md): connections of one broker share it.
-import type { Clock } from '../../base/clock.ts'
-import { Random } from '../../base/random.ts'
-import type { FetchRequestPartition } from '../../protocol/messages/index.ts'
-import type { BrokerInfo } from '../handler.ts'
+import type { Clock } from '../base/clock.ts'
+import { Random } from '../base/random.ts'
+import type { FetchRequestPartition } from '../protocol/messages/index.ts'
 
 /** Kafka's max.incremental.fetch.session.cache.slots default. */
 export const FETCH_SESSIONS_MAX_DEFAULT = 1000
@@ -160,16 +159,4 @@ export class FetchSessionCache {
       if (id !== NO_SESSION_ID && !this.#byLastUse.has(id)) return id
     }
   }
-}
-
-const byBroker = new WeakMap<BrokerInfo, FetchSessionCache>()
-
-/** The session cache of the broker `info` describes, created on first use with Kafka's defaults. */
-export function fetchSessionsOf(info: BrokerInfo, clock: Clock): FetchSessionCache {
-  let cache = byBroker.get(info)
-  if (cache === undefined) {
-    cache = new FetchSessionCache({ clock })
-    byBroker.set(info, cache)
-  }
-  return cache
 }

@@ -2,11 +2,10 @@
 // sessions), on a manual clock. The wire behaviour of sessions is in 01-fetch.test.ts.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ManualClock } from '../../testing/manual-clock.ts'
-import { Random } from '../../base/random.ts'
-import type { FetchRequestPartition } from '../../protocol/messages/index.ts'
-import { FetchSession, FetchSessionCache, fetchSessionsOf, type SessionPartition } from './fetch-sessions.ts'
-import { TEST_BROKER } from './handler-test-kit.ts'
+import { ManualClock } from '../testing/manual-clock.ts'
+import { Random } from '../base/random.ts'
+import type { FetchRequestPartition } from '../protocol/messages/index.ts'
+import { FetchSession, FetchSessionCache, type SessionPartition } from './fetch-sessions.ts'
 
 const EVICTION_MS = 1000
 
@@ -73,11 +72,4 @@ test('epochs run 1, 2, … and wrap from 2^31-1 to 1; removal and zero slots', (
   assert.equal(sessions.remove(made.id), true)
   assert.equal(sessions.remove(made.id), false)
   assert.equal(new FetchSessionCache({ clock: new ManualClock(), maxSessions: 0 }).maybeCreate(false, partitions(1)), null)
-})
-
-test('each broker has its own cache', () => {
-  const clock = new ManualClock()
-  const one = { ...TEST_BROKER }
-  assert.equal(fetchSessionsOf(one, clock), fetchSessionsOf(one, clock))
-  assert.notEqual(fetchSessionsOf(one, clock), fetchSessionsOf({ ...TEST_BROKER }, clock))
 })
