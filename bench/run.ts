@@ -1,11 +1,13 @@
 // Entry of `npm run bench`: runs every benchmark, or those named (`npm run bench -- consume
-// recovery`), printing each one's description before it runs and a Markdown summary table at the
+// recovery`, `npm run bench -- broker`), printing each one's description before it runs and a Markdown summary table at the
 // end (with the machine), which README.md copies. Scratch data lives under BENCH_DIR or the OS temp
 // dir and is removed at the end, on failure, and on Ctrl-C; child processes are killed likewise.
 // Not part of `npm test`: tools/run-tests.mjs only collects *.test.ts files.
 import { appendBatches } from './append-batches.ts'
 import { BigLogHolder } from './big-log.ts'
 import type { Benchmark, RunContext } from './benchmark.ts'
+import { brokerBenchmark } from './broker/benchmarks.ts'
+import { killBrokerProcesses } from './broker/processes.ts'
 import { buildAppend } from './build-append.ts'
 import { killChildren } from './child.ts'
 import { consume } from './consume.ts'
@@ -16,10 +18,11 @@ import { describeMachine } from './machine.ts'
 import { recovery } from './recovery.ts'
 import { SKETCH_BENCHMARKS } from './sketches/benchmarks.ts'
 
-const BENCHMARKS: readonly Benchmark[] = [buildAppend, appendBatches, flushAlways, consume, recovery, consumeRss, ...SKETCH_BENCHMARKS]
+const BENCHMARKS: readonly Benchmark[] = [buildAppend, appendBatches, flushAlways, consume, recovery, consumeRss, ...SKETCH_BENCHMARKS, brokerBenchmark]
 
 function cleanUp(): void {
   killChildren()
+  killBrokerProcesses()
   removeAllScratch()
 }
 
