@@ -65,6 +65,10 @@ test('produce answers CORRUPT_MESSAGE, INVALID_RECORD, UNKNOWN_TOPIC_OR_PARTITIO
     assert.equal(coordinator.topics.has('missing'), false, 'Produce must not auto-create topics')
     const empty = await client.request<ProduceResponse>(PRODUCE, VERSION, produceRequest(1, [['events', 0, Buffer.alloc(0)]]))
     assert.deepEqual(codes(empty), [['events', 0, 87, -1]])
+    // Kafka takes one batch v2 per partition from a client; two back to back are INVALID_RECORD.
+    const two = await client.request<ProduceResponse>(PRODUCE, VERSION, produceRequest(1, [['events', 1, Buffer.concat([batch(['a']), batch(['b'])])]]))
+    assert.deepEqual(codes(two), [['events', 1, 87, -1]])
+    assert.equal(coordinator.partition('events', 1).logEndOffset, 1, 'only the earlier single batch')
   })
 })
 

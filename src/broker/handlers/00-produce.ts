@@ -7,7 +7,7 @@
 // The broker never decodes records here: coordinator.produce → PartitionLog.append validates each
 // batch header and its CRC-32C and patches the base offset in place (the batches are views into the
 // request frame, which nothing else keeps). Outcomes per partition: CORRUPT_MESSAGE (bad CRC, sizes),
-// INVALID_RECORD (no batches), MESSAGE_TOO_LARGE (over max.message.bytes), INVALID_REQUIRED_ACKS,
+// INVALID_RECORD (no batches, or more than one: Kafka takes one batch v2 per partition from clients), MESSAGE_TOO_LARGE (over max.message.bytes), INVALID_REQUIRED_ACKS,
 // UNKNOWN_TOPIC_OR_PARTITION (Produce never auto-creates; Metadata does), and the log's idempotence
 // answers: OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, and a retried duplicate answered
 // NONE with its original offsets. A transactionalId gets UNSUPPORTED_VERSION for every partition
@@ -28,6 +28,7 @@ import type {
 } from '../../protocol/messages/index.ts'
 import { errorCodeOf } from '../../protocol/error-codes.ts'
 import { SluiceError } from '../../base/errors.ts'
+import { BATCH_LOG_OVERHEAD, OFFSET_BATCH_LENGTH } from '../../protocol/records/index.ts'
 import { errorCodeFrom, type ApiHandler } from '../handler.ts'
 import { checkDecompressedSize, mayExceedDecompressedSize } from '../decompressed-size.ts'
 
@@ -109,6 +110,11 @@ async function appendNow(coordinator: Coordinator, topic: string, records: Buffe
   try {
     if (!coordinator.topics.has(topic)) throw new SluiceError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic '${topic}'`)
     if (records === null || records.length === 0) throw new SluiceError('INVALID_RECORD', 'a produce request partition carries no record batch')
+    // Kafka's rule for batch v2 from clients: one batch per partition (the log accepts several
+    // back to back, which its own writers use). A header that does not fit is left to validation.
+    if (records.length >= BATCH_LOG_OVERHEAD && BATCH_LOG_OVERHEAD + records.readInt32BE(OFFSET_BATCH_LENGTH) < records.length) {
+      throw new SluiceError('INVALID_RECORD', 'client produce requests should not have more than one record batch per partition')
+    }
     const result = await coordinator.produce(topic, response.index, records, { acks })
     response.baseOffset = result.baseOffset
     response.logAppendTimeMs = result.logAppendTime
