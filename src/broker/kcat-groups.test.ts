@@ -4,39 +4,12 @@
 // batches whose acknowledgement a proxy swallowed (every record stored once, in order).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startTestBroker } from '../testing/broker.ts'
 import { startFaultProxy } from '../testing/fault-proxy.ts'
+import { kcat, skipWithoutKcat } from '../testing/kcat.ts'
 import { batchPositions, producerId } from '../protocol/records/index.ts'
-
-const hasKcat = spawnSync('kcat', ['-V']).status === 0
-
-function skipWithoutKcat(t: { skip: (reason: string) => void }): boolean {
-  if (hasKcat) return false
-  if (process.env['CI'] === 'true') assert.fail('CI needs kcat for the librdkafka compatibility tests (apt-get install kcat)')
-  console.log('# kcat not installed, librdkafka compatibility skipped')
-  t.skip('kcat not installed')
-  return true
-}
-
-/** Runs kcat to completion; rejects with its stderr on a non-zero exit or after 20 s. */
-function kcat(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      if (code === 0) resolve(stdout)
-      else reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr}`))
-    })
-    child.stdin.end(input ?? '')
-  })
-}
 
 /** A long-running kcat consumer whose output lines are collected as they arrive. */
 class Member {

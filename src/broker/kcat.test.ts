@@ -1,38 +1,15 @@
 // kcat (librdkafka) against a Sluice broker: produce with every codec librdkafka has, consume back,
-// and keyed records landing on Kafka's murmur2 partition (checked against KafkaJS's Java-compatible one). kcat comes from the Debian package (.ci/run
-// installs it); without it the test is skipped with a reason, except on CI where it fails.
+// keyed records landing on Kafka's murmur2 partition (checked against KafkaJS's Java-compatible
+// one), and metadata listing. kcat comes from the Debian package (.ci/run installs it); without it
+// the test is skipped with a reason, except on CI where it fails (testing/kcat.ts).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
 import { startTestBroker } from '../testing/broker.ts'
+import { kcat, skipWithoutKcat } from '../testing/kcat.ts'
 import { Partitioners } from 'kafkajs'
 
-const hasKcat = spawnSync('kcat', ['-V']).status === 0
-
-function kcat(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      if (code === 0) resolve(stdout)
-      else reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr}`))
-    })
-    child.stdin.end(input ?? '')
-  })
-}
-
 test('compat kcat [codecs: none gzip snappy lz4 zstd, murmur2]: produces with every codec librdkafka has, consumes everything back, and keys land on murmur2 partitions', async (t) => {
-  if (!hasKcat) {
-    if (process.env['CI'] === 'true') assert.fail('CI needs kcat for the librdkafka compatibility test (apt-get install kcat)')
-    console.log('# kcat not installed, librdkafka compatibility skipped')
-    t.skip('kcat not installed')
-    return
-  }
+  if (skipWithoutKcat(t)) return
   const broker = await startTestBroker()
   try {
     const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
@@ -65,11 +42,7 @@ test('compat kcat [codecs: none gzip snappy lz4 zstd, murmur2]: produces with ev
 })
 
 test('compat kcat [admin: metadata (-L)]: lists brokers, topics and partitions with their leaders', async (t) => {
-  if (!hasKcat) {
-    if (process.env['CI'] === 'true') assert.fail('CI needs kcat for the librdkafka compatibility test (apt-get install kcat)')
-    t.skip('kcat not installed')
-    return
-  }
+  if (skipWithoutKcat(t)) return
   const broker = await startTestBroker()
   try {
     await broker.coordinator.topics.create('listed', { partitions: 3 })
