@@ -17,8 +17,9 @@ import { allRows, removeAllScratch, report, type BenchRow } from './harness.ts'
 import { describeMachine } from './machine.ts'
 import { recovery } from './recovery.ts'
 import { SKETCH_BENCHMARKS } from './sketches/benchmarks.ts'
+import { STREAMS_BENCHMARKS } from './streams/benchmarks.ts'
 
-const BENCHMARKS: readonly Benchmark[] = [buildAppend, appendBatches, flushAlways, consume, recovery, consumeRss, ...SKETCH_BENCHMARKS, brokerBenchmark]
+const BENCHMARKS: readonly Benchmark[] = [buildAppend, appendBatches, flushAlways, consume, recovery, consumeRss, ...SKETCH_BENCHMARKS, ...STREAMS_BENCHMARKS, brokerBenchmark]
 
 function cleanUp(): void {
   killChildren()

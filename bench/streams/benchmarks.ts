@@ -1,0 +1,6 @@
+// The streams benchmarks as a list shaped like bench/benchmark.ts's Benchmark (name, description,
+// run), so bench/run.ts can add them to `npm run bench`; bench/streams/run.ts runs them alone.
+import { windowsBenchmark } from './windows.ts'
+
+/** Every streams benchmark, in the order they run. */
+export const STREAMS_BENCHMARKS: readonly { name: string; description: string; run(): Promise<void> }[] = [windowsBenchmark]

@@ -1,0 +1,123 @@
+// The keyed engine for punctuated windows: one PunctuatedWindows state machine per key
+// (punctuated-windows.ts), a DueQueue for the closed windows waiting out their grace, and the
+// emission: 'final' emits a closed window once the watermark passes its last instant + grace;
+// 'update' emits a window after every event that changes it (retracting the bounds it was last
+// emitted with when an event moved them). An open window has no end yet, so it is never final
+// until a marker closes it.
+import { assert } from '../../base/assert.ts'
+import type { Aggregator } from './aggregators.ts'
+import type { PunctuatedDefinition } from './definitions.ts'
+import { DueQueue } from './due-queue.ts'
+import { PunctuatedWindows, type PunctuatedWindow } from './punctuated-windows.ts'
+import { checkTimestamp, checkWatermark, type AddOutcome, type EmitMode, type WindowOperator, type WindowSink } from './window-operator.ts'
+
+/** One key's machine, with its key and due time. */
+class KeyPunctuation<K, I, A> extends PunctuatedWindows<I, A> {
+  key!: K
+  due = Infinity
+}
+
+/** Keyed punctuated window aggregation. */
+export class PunctuatedAggregation<K, I, A, O> implements WindowOperator<K, I> {
+  readonly definition: PunctuatedDefinition<I>
+  /** One accumulator per window, built by add() alone: punctuated windows never overlap or merge. */
+  readonly algorithm = 'per-window'
+  readonly emit: EmitMode
+  readonly #aggregator: Aggregator<I, A, O>
+  readonly #sink: WindowSink<K, O>
+  readonly #keys = new Map<K, KeyPunctuation<K, I, A>>()
+  readonly #due = new DueQueue<KeyPunctuation<K, I, A>>()
+  #watermark = -Infinity
+  #isBusy = false
+
+  constructor(definition: PunctuatedDefinition<I>, aggregator: Aggregator<I, A, O>, options: { emit: EmitMode; sink: WindowSink<K, O> }) {
+    this.definition = definition
+    this.emit = options.emit
+    this.#aggregator = aggregator
+    this.#sink = options.sink
+  }
+
+  get watermark(): number {
+    return this.#watermark
+  }
+
+  get keyCount(): number {
+    return this.#keys.size
+  }
+
+  add(key: K, timestamp: number, value: I): AddOutcome {
+    checkTimestamp(timestamp)
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    if (timestamp + this.definition.graceMs <= this.#watermark) return 'late'
+    let state = this.#keys.get(key)
+    const isNew = state === undefined
+    if (state === undefined) {
+      state = new KeyPunctuation<K, I, A>(this.definition, this.#aggregator)
+      state.key = key
+    }
+    this.#isBusy = true
+    try {
+      const step = state.step(timestamp, value)
+      if (step.outcome === 'outside') return 'outside'
+      if (isNew) this.#keys.set(key, state)
+      if (this.emit === 'update') this.#emitUpdate(state, step.window)
+      if (step.closed) {
+        // A marker behind the watermark closes a window no straggler can reach any more.
+        this.#finalize(state)
+        if (this.#keys.has(key)) this.#reschedule(state)
+      }
+    } finally {
+      this.#isBusy = false
+    }
+    return 'accepted'
+  }
+
+  advanceWatermark(watermark: number): void {
+    checkWatermark(watermark)
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    if (!(watermark > this.#watermark)) return
+    this.#watermark = watermark
+    this.#isBusy = true
+    try {
+      this.#due.drain(watermark, (state, due) => {
+        if (state.due !== due) return // stale: rescheduled since, or dropped
+        state.due = Infinity
+        this.#finalize(state)
+        if (this.#keys.get(state.key) === state) this.#reschedule(state)
+      })
+    } finally {
+      this.#isBusy = false
+    }
+  }
+
+  /** Emits ('final') and forgets the windows final at the watermark; drops an empty key. */
+  #finalize(state: KeyPunctuation<K, I, A>): void {
+    for (const window of state.takeFinal(this.#watermark)) {
+      if (this.emit === 'final') this.#sink(state.key, window.minTime, window.maxTime + 1, this.#aggregator.result(window.acc), 'final')
+    }
+    if (state.isEmpty()) {
+      state.due = Number.NaN
+      this.#keys.delete(state.key)
+    }
+  }
+
+  #reschedule(state: KeyPunctuation<K, I, A>): void {
+    const due = state.nextFinalTime()
+    if (due === Infinity || due === state.due) return
+    state.due = due
+    this.#due.schedule(due, state)
+  }
+
+  /** Update mode: the window's new result, after retracting its old bounds if they moved. */
+  #emitUpdate(state: KeyPunctuation<K, I, A>, window: PunctuatedWindow<A>): void {
+    const start = window.minTime
+    const end = window.maxTime + 1
+    if (window.emittedStart !== undefined && (window.emittedStart !== start || window.emittedEnd !== end)) {
+      this.#sink(state.key, window.emittedStart, window.emittedEnd!, this.#aggregator.result(window.emittedAcc as A), 'retract')
+    }
+    window.emittedStart = start
+    window.emittedEnd = end
+    window.emittedAcc = window.acc
+    this.#sink(state.key, start, end, this.#aggregator.result(window.acc), 'update')
+  }
+}

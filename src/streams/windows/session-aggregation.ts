@@ -1,0 +1,158 @@
+// The keyed engine for session windows: per key, its open sessions (sorted, disjoint) with one
+// accumulator each, merged by SessionWindows (session-windows.ts) as events arrive. Merging two
+// sessions merges their accumulators, so the aggregator needs merge(); a 'none' aggregator keeps
+// each session's inputs instead and folds them again after a merge.
+//
+// A session closes when the watermark reaches its end + grace (end = last event + gap), and is then
+// emitted ('final') and forgotten. Lateness is per event, as Spark applies its watermark: an event
+// is late when t + grace <= watermark. (Per window, as for time windows, does not work here: a
+// session's start can creep back event by event while it is open, until it reaches one that
+// already closed, which would then have to be reopened. Any closed session ends at or before
+// watermark - grace, so an event after that can never touch one, and a key needs no memory of its
+// closed sessions.)
+// 'update' mode emits the merged session after each event, preceded by a 'retract' of every
+// emitted session it replaced (Kafka Streams forwards a tombstone for those).
+import { assert } from '../../base/assert.ts'
+import type { Aggregator } from './aggregators.ts'
+import type { SessionDefinition } from './definitions.ts'
+import { DueQueue } from './due-queue.ts'
+import { SessionWindows, type Session } from './session-windows.ts'
+import { checkTimestamp, checkWatermark, type AddOutcome, type EmitMode, type WindowOperator, type WindowSink } from './window-operator.ts'
+
+/** An open session with its accumulator (and, for 'none' aggregators, its inputs). */
+interface OpenSession<I, A> extends Session {
+  acc: A
+  inputs: I[] | undefined
+}
+
+/** One key's sessions. */
+class KeySessions<K, I, A> {
+  readonly key: K
+  sessions: OpenSession<I, A>[] = []
+  due = Infinity
+
+  constructor(key: K) {
+    this.key = key
+  }
+}
+
+/** Keyed session window aggregation. */
+export class SessionAggregation<K, I, A, O> implements WindowOperator<K, I> {
+  readonly definition: SessionDefinition
+  /** 'session-merge': merged sessions merge accumulators; 'session-refold' ('none' aggregators): they fold their kept inputs again. */
+  readonly algorithm: 'session-merge' | 'session-refold'
+  readonly emit: EmitMode
+  readonly #windows: SessionWindows
+  readonly #aggregator: Aggregator<I, A, O>
+  readonly #keepsInputs: boolean
+  readonly #sink: WindowSink<K, O>
+  readonly #keys = new Map<K, KeySessions<K, I, A>>()
+  readonly #due = new DueQueue<KeySessions<K, I, A>>()
+  #watermark = -Infinity
+  #isBusy = false
+
+  constructor(definition: SessionDefinition, aggregator: Aggregator<I, A, O>, options: { emit: EmitMode; sink: WindowSink<K, O> }) {
+    this.definition = definition
+    this.emit = options.emit
+    this.#windows = new SessionWindows(definition)
+    this.#aggregator = aggregator
+    this.#keepsInputs = aggregator.algebra === 'none'
+    this.algorithm = this.#keepsInputs ? 'session-refold' : 'session-merge'
+    this.#sink = options.sink
+  }
+
+  get watermark(): number {
+    return this.#watermark
+  }
+
+  get keyCount(): number {
+    return this.#keys.size
+  }
+
+  add(key: K, timestamp: number, value: I): AddOutcome {
+    checkTimestamp(timestamp)
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    if (timestamp + this.definition.graceMs <= this.#watermark) return 'late'
+    const state = this.#keys.get(key)
+    const sessions = state?.sessions ?? []
+    const merge = this.#windows.merge(sessions, timestamp)
+    let keyState = state
+    if (keyState === undefined) {
+      keyState = new KeySessions<K, I, A>(key)
+      this.#keys.set(key, keyState)
+    }
+    const aggregator = this.#aggregator
+    const replaced = sessions.slice(merge.from, merge.to)
+    let merged: OpenSession<I, A>
+    if (this.#keepsInputs) {
+      const inputs: I[] = []
+      for (const old of replaced) inputs.push(...old.inputs!)
+      inputs.push(value)
+      let acc = aggregator.init()
+      for (const input of inputs) acc = aggregator.add(acc, input)
+      merged = { start: merge.start, end: merge.end, acc, inputs }
+    } else {
+      let acc = replaced.length > 0 ? replaced[0]!.acc : aggregator.init()
+      for (let i = 1; i < replaced.length; i++) acc = aggregator.merge!(acc, replaced[i]!.acc)
+      merged = { start: merge.start, end: merge.end, acc: aggregator.add(acc, value), inputs: undefined }
+    }
+    keyState.sessions.splice(merge.from, merge.to - merge.from, merged)
+    if (this.emit === 'update') {
+      this.#isBusy = true
+      try {
+        for (const old of replaced) {
+          if (old.start !== merged.start || old.end !== merged.end) this.#sink(key, old.start, old.end, aggregator.result(old.acc), 'retract')
+        }
+        this.#sink(key, merged.start, merged.end, aggregator.result(merged.acc), 'update')
+      } finally {
+        this.#isBusy = false
+      }
+    }
+    this.#reschedule(keyState)
+    return 'accepted'
+  }
+
+  advanceWatermark(watermark: number): void {
+    checkWatermark(watermark)
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    if (!(watermark > this.#watermark)) return
+    this.#watermark = watermark
+    this.#isBusy = true
+    try {
+      this.#due.drain(watermark, (state, due) => {
+        if (state.due !== due) return // stale: rescheduled since, or dropped
+        state.due = Infinity
+        this.#close(state)
+      })
+    } finally {
+      this.#isBusy = false
+    }
+  }
+
+  /** Emits ('final') and forgets the sessions the watermark closed; drops a key left with none. */
+  #close(state: KeySessions<K, I, A>): void {
+    const graceMs = this.definition.graceMs
+    const { sessions } = state
+    let closed = 0
+    while (closed < sessions.length && sessions[closed]!.end + graceMs <= this.#watermark) {
+      const session = sessions[closed]!
+      if (this.emit === 'final') this.#sink(state.key, session.start, session.end, this.#aggregator.result(session.acc), 'final')
+      closed++
+    }
+    if (closed > 0) sessions.splice(0, closed)
+    if (sessions.length === 0) {
+      state.due = Number.NaN
+      this.#keys.delete(state.key)
+      return
+    }
+    this.#reschedule(state)
+  }
+
+  /** Due when the first session closes (sessions are disjoint and sorted, so their ends are too). */
+  #reschedule(state: KeySessions<K, I, A>): void {
+    const due = state.sessions[0]!.end + this.definition.graceMs
+    if (due === state.due) return
+    state.due = due
+    this.#due.schedule(due, state)
+  }
+}

@@ -1,0 +1,207 @@
+// The keyed engine for tumbling and sliding windows: one PaneStore per key (pane-store.ts; the
+// algorithm follows the aggregator's algebra) that also carries the key's cursor (which windows
+// have been emitted) and due time, and a DueQueue that wakes only the keys a watermark advance concerns, so quiet keys'
+// windows still close and busy keys are never scanned for nothing.
+//
+// Lateness is per window (Kafka Streams and Flink): an event is late only when every window
+// holding it has closed (end + grace <= watermark); otherwise it counts in the windows still open.
+// Emission, per key, in window order:
+//   'final'   a window is emitted once, when the watermark reaches its end + grace.
+//   'update'  each accepted event re-emits the windows holding it that were already emitted and
+//             are still open; a window is first emitted when the key's newest event reaches it
+//             (its last slide) or, failing that, when the watermark passes its end. So an in-order
+//             event emits one window (the one ending next), not every window that holds it.
+// Empty windows are never emitted. Sinks are called synchronously from add/advanceWatermark.
+// 'final' emission of an invertible aggregate has a faster layout of the same algorithm,
+// lockstep-aggregation.ts, which windowAggregation (window-aggregation.ts) picks for it.
+import { assert } from '../../base/assert.ts'
+import type { Aggregator } from './aggregators.ts'
+import type { TimeWindowDefinition } from './definitions.ts'
+import { DueQueue } from './due-queue.ts'
+import type { PaneGrid } from './pane-grid.ts'
+import { createPaneStore, type PaneStore, type WindowAlgorithm } from './pane-store.ts'
+import { TimeWindowGeometry } from './time-windows.ts'
+import { checkTimestamp, checkWatermark, type AddOutcome, type EmitMode, type WindowOperator, type WindowSink } from './window-operator.ts'
+
+/** Keyed tumbling/sliding window aggregation. */
+export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I> {
+  readonly definition: TimeWindowDefinition
+  readonly algorithm: WindowAlgorithm
+  readonly emit: EmitMode
+  #geometry: TimeWindowGeometry
+  #grid: PaneGrid
+  #isAnchored = false
+  readonly #aggregator: Aggregator<I, A, O>
+  readonly #sink: WindowSink<K, O>
+  readonly #keys = new Map<K, PaneStore<I, A>>()
+  readonly #due = new DueQueue<PaneStore<I, A>>()
+  #watermark = -Infinity
+  /** First window start still open at the watermark: windows before it are closed. */
+  #firstOpen = -Infinity
+  /** First window start whose end is after the watermark ('update' first-emits those before it). */
+  #firstUnended = -Infinity
+  #isBusy = false
+
+  constructor(definition: TimeWindowDefinition, aggregator: Aggregator<I, A, O>, options: { algorithm: WindowAlgorithm; emit: EmitMode; sink: WindowSink<K, O> }) {
+    this.definition = definition
+    this.#geometry = new TimeWindowGeometry(definition)
+    this.#grid = this.#geometry.grid
+    this.#aggregator = aggregator
+    // A tumbling window is one pane: each event touches one accumulator whatever the algebra.
+    this.algorithm = this.#grid.windowPanes === 1 ? 'per-window' : options.algorithm
+    this.emit = options.emit
+    this.#sink = options.sink
+  }
+
+  get watermark(): number {
+    return this.#watermark
+  }
+
+  get keyCount(): number {
+    return this.#keys.size
+  }
+
+  add(key: K, timestamp: number, value: I): AddOutcome {
+    checkTimestamp(timestamp)
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    if (!this.#isAnchored) this.#anchor(timestamp)
+    const geometry = this.#geometry
+    const grid = this.#grid
+    const pane = geometry.paneOf(timestamp)
+    const lastStart = grid.lastStartContaining(pane)
+    if (lastStart < this.#firstOpen) return 'late'
+    const isUpdate = this.emit === 'update'
+    let state = this.#keys.get(key)
+    if (state === undefined) {
+      state = createPaneStore(this.algorithm, this.#aggregator, grid)
+      state.key = key
+      state.cursor = isUpdate ? this.#firstUnended : this.#firstOpen
+      this.#keys.set(key, state)
+    } else {
+      // Catch up with watermark advances that did not concern this key (nothing of it was due).
+      const caughtUp = isUpdate ? this.#firstUnended : this.#firstOpen
+      if (state.cursor < caughtUp) {
+        state.cursor = caughtUp
+        state.evictBefore(this.#firstOpen)
+      }
+    }
+    state.add(pane, value)
+    const firstStart = grid.firstStartContaining(pane)
+    if (!isUpdate) {
+      // Final mode: the event can only bring this key's next close time forward.
+      const close = geometry.closeRelativeMs(Math.max(firstStart, state.cursor))
+      if (close < state.due) this.#schedule(state, close)
+      return 'accepted'
+    }
+    this.#isBusy = true
+    try {
+      // Re-emit the open windows holding the event that were already emitted (out-of-order event).
+      const reemitTo = Math.min(lastStart, state.cursor - grid.slidePanes)
+      for (let start = Math.max(firstStart, this.#firstOpen); start <= reemitTo; start += grid.slidePanes) {
+        this.#emitWindow(state, start, 'update')
+      }
+      // First-emit up to the window ending next after the event: the key's current window.
+      const current = firstStart + grid.slidePanes
+      if (current > state.cursor) this.#firstEmitBefore(state, current)
+    } finally {
+      this.#isBusy = false
+    }
+    this.#rescheduleUpdate(state)
+    return 'accepted'
+  }
+
+  advanceWatermark(watermark: number): void {
+    checkWatermark(watermark)
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    if (!(watermark > this.#watermark)) return
+    if (!this.#isAnchored && Number.isFinite(watermark)) this.#anchor(watermark)
+    this.#watermark = watermark
+    this.#firstOpen = this.#geometry.firstOpenStart(watermark)
+    this.#firstUnended = this.#geometry.firstUnendedStart(watermark)
+    this.#isBusy = true
+    try {
+      // Due times are relative to the origin (see TimeWindowGeometry.relativeMs).
+      this.#due.drain(this.#geometry.relativeMs(watermark), (state, due) => {
+        if (state.due !== due) return // stale: rescheduled since, or dropped
+        state.due = Infinity
+        if (this.emit === 'final') this.#closeFinal(state)
+        else this.#advanceUpdate(state)
+      })
+    } finally {
+      this.#isBusy = false
+    }
+  }
+
+  /** Counts panes from the first time seen (before any state exists), to keep them small integers. */
+  #anchor(timeMs: number): void {
+    assert(this.#keys.size === 0 && this.#watermark === -Infinity, 'anchor before any state')
+    this.#geometry = new TimeWindowGeometry(this.definition, timeMs)
+    this.#grid = this.#geometry.grid
+    this.#isAnchored = true
+  }
+
+  /** Final mode: emits every non-empty window that the watermark closed, then forgets them. */
+  #closeFinal(state: PaneStore<I, A>): void {
+    const slide = this.#grid.slidePanes
+    const firstOpen = this.#firstOpen
+    let start = state.nextNonEmptyStart(state.cursor)
+    while (start < firstOpen) {
+      this.#emitWindow(state, start, 'final')
+      start += slide
+      // Usually one window per advance: stop without looking for the next non-empty one.
+      if (start >= firstOpen) break
+      start = state.nextNonEmptyStart(start)
+    }
+    if (state.cursor < firstOpen) state.cursor = firstOpen
+    state.evictBefore(firstOpen)
+    if (state.isEmpty()) {
+      this.#drop(state)
+      return
+    }
+    this.#schedule(state, this.#geometry.closeRelativeMs(state.nextNonEmptyStart(state.cursor)))
+  }
+
+  /** Update mode: first-emits the windows the watermark has ended, forgets the closed ones. */
+  #advanceUpdate(state: PaneStore<I, A>): void {
+    if (state.cursor < this.#firstUnended) this.#firstEmitBefore(state, this.#firstUnended)
+    state.evictBefore(this.#firstOpen)
+    if (state.isEmpty()) {
+      this.#drop(state)
+      return
+    }
+    this.#rescheduleUpdate(state)
+  }
+
+  /** Emits, in order, each non-empty window in [state.cursor, bound) and moves the cursor to bound. */
+  #firstEmitBefore(state: PaneStore<I, A>, bound: number): void {
+    const slide = this.#grid.slidePanes
+    for (let start = state.nextNonEmptyStart(state.cursor); start < bound; start = state.nextNonEmptyStart(start + slide)) {
+      this.#emitWindow(state, start, 'update')
+    }
+    state.cursor = bound
+  }
+
+  /** Update mode: due when the next window still to first-emit ends, else when the last one closes. */
+  #rescheduleUpdate(state: PaneStore<I, A>): void {
+    const pending = state.nextNonEmptyStart(state.cursor)
+    const due = pending !== Infinity ? this.#geometry.endRelativeMs(pending) : this.#geometry.closeRelativeMs(state.lastNonEmptyStart())
+    if (due !== state.due) this.#schedule(state, due)
+  }
+
+  /** Schedules the key at `due`, ms relative to the origin. */
+  #schedule(state: PaneStore<I, A>, due: number): void {
+    assert(Number.isFinite(due), 'due time must be finite')
+    state.due = due
+    this.#due.schedule(due, state)
+  }
+
+  #drop(state: PaneStore<I, A>): void {
+    state.due = Number.NaN
+    this.#keys.delete(state.key as K)
+  }
+
+  #emitWindow(state: PaneStore<I, A>, start: number, kind: 'update' | 'final'): void {
+    const value = this.#aggregator.result(state.windowAggregate(start))
+    this.#sink(state.key as K, this.#geometry.startMs(start), this.#geometry.endMs(start), value, kind)
+  }
+}
