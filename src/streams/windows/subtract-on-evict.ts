@@ -5,6 +5,8 @@
 // that leave, so a 10-minute window advancing every second costs per event O(1) and per emitted
 // window O(panes per slide), never one update per overlapping window. Windows behind the running
 // one (re-emitted in 'update' mode after an out-of-order event) are reached the same way backwards.
+// Used for 'update' emission and count windows; 'final' time windows have a layout where all keys
+// move together, lockstep-aggregation.ts.
 //
 // The cache, which decides the constant: a key's 600 panes are a 10 KB array, and with 10,000
 // keys an event that touched the array's tail would miss cache and TLB nearly every time. So the

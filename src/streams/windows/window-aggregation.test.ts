@@ -63,3 +63,25 @@ test('watermarks only move forward, and Infinity closes every time window', () =
   assert.deepEqual(recorder.all.map((e) => [e.start, e.end, e.value]), [[0, 10, 1], [20, 30, 1]])
   assert.equal(operator.keyCount, 0)
 })
+
+test('final emission of an invertible aggregate over sliding windows runs the lockstep layout, with the same results', () => {
+  const results: Record<string, unknown[][]> = {}
+  for (const emit of ['final', 'update'] as const) {
+    const recorder = new Recorder()
+    const operator = windowAggregation<string, number, unknown, number | undefined>(sliding({ size: 30, every: 10, grace: 5 }), avg((x: number) => x), { emit, sink: recorder.sink as never })
+    assert.equal(operator.constructor.name, emit === 'final' ? 'LockstepAggregation' : 'TimeWindowAggregation')
+    for (const [key, t, value] of [['a', 1, 2], ['b', 12, 7], ['a', 14, 4], ['a', 9, 6], ['b', 40, 1]] as const) operator.add(key, t, value)
+    operator.advanceWatermark(26) // closes [-20, 10) and [-10, 20)
+    assert.equal(operator.add('a', 2, 100), 'accepted', '[0, 30) is still open')
+    operator.advanceWatermark(Infinity)
+    // The last value each window was emitted with.
+    const last = new Map<string, number | undefined>()
+    for (const e of recorder.all) last.set(`${e.key} ${e.start}`, e.value)
+    results[emit] = [...last].sort()
+  }
+  assert.deepEqual(results['final'], results['update'])
+  assert.deepEqual(results['final'], [
+    ['a -10', 4], ['a -20', 4], ['a 0', 28], ['a 10', 4],
+    ['b -10', 7], ['b 0', 7], ['b 10', 7], ['b 20', 1], ['b 30', 1], ['b 40', 1],
+  ])
+})
