@@ -1,4 +1,4 @@
-// The external processes of the broker benchmark (the Sluice broker child, kcat, wc,
+// The external processes of the broker benchmark (the Sluice broker child, kcat,
 // redis-benchmark): started here so that bench/run.ts can kill whatever is still running when the
 // run ends however it ends (it calls killBrokerProcesses on exit and signals, beside
 // child.ts's killChildren for the Node client children). Also: is a command installed, is a port
