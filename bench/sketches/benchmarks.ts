@@ -1,5 +1,5 @@
 // The sketch benchmarks as a list shaped like bench/benchmark.ts's Benchmark (name, description,
-// run), so bench/run.ts can add them to `npm run bench`; bench/sketches/run.ts runs them alone.
+// run), so bench/run.ts can add them to `npm run bench` (`npm run bench -- sketch-hll` runs one).
 import { bloomBenchmark } from './bloom.ts'
 import { countMinBenchmark } from './count-min.ts'
 import { hllBenchmark } from './hll.ts'

@@ -1,5 +1,5 @@
 // The streams benchmarks as a list shaped like bench/benchmark.ts's Benchmark (name, description,
-// run), so bench/run.ts can add them to `npm run bench`; bench/streams/run.ts runs them alone.
+// run), so bench/run.ts can add them to `npm run bench` (`npm run bench -- streams-windows` runs one).
 import { windowsBenchmark } from './windows.ts'
 
 /** Every streams benchmark, in the order they run. */
