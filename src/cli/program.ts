@@ -12,6 +12,7 @@ import { registerConsumeCommand } from './commands/consume.ts'
 import { registerGroupCommands } from './commands/group.ts'
 import { registerStartCommand } from './commands/start.ts'
 import { registerClusterCommands } from './commands/cluster.ts'
+import { registerStreamsCommands } from './commands/streams.ts'
 
 /** A command's body: the context, then its positional arguments and options as commander parsed them. */
 export type CommandBody = (ctx: CliContext, ...args: never[]) => Promise<void>
@@ -22,7 +23,7 @@ export type Actions = (body: CommandBody) => (...args: unknown[]) => Promise<voi
 /** Builds the program; `environment` supplies the streams, env, clock and stop signal. */
 export function buildProgram(environment: CliEnvironment): Command {
   const program = new Command('sluice')
-    .description('Sluice: an embedded Kafka-model log, or any Kafka-protocol cluster with --brokers. Topics, produce, consume, consumer groups.')
+    .description('Sluice: an embedded Kafka-model log, or any Kafka-protocol cluster with --brokers. Topics, produce, consume, consumer groups, streams apps.')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -46,6 +47,7 @@ export function buildProgram(environment: CliEnvironment): Command {
   registerGroupCommands(program, actions)
   registerStartCommand(program, actions)
   registerClusterCommands(program, actions)
+  registerStreamsCommands(program, actions)
   return program
 }
 
