@@ -13,7 +13,7 @@ import { CONTROL_FLAG, OFFSET_ATTRIBUTES, lastOffset } from '../protocol/records
 import { forEachBatch, forEachRecord } from '../protocol/records/record-batch-reader.ts'
 import { partitionKey } from './assignors/assignor.ts'
 import type { Transport } from './transport.ts'
-import type { ConsumerOptions, ConsumerRecord, SeekTarget, TopicPartition } from './types.ts'
+import type { ConsumerGroupMetadata, ConsumerOptions, ConsumerRecord, SeekTarget, TopicPartition } from './types.ts'
 
 /** A partition this consumer reads, and where. */
 interface Assigned {
@@ -33,6 +33,8 @@ export interface MembershipHandle {
   stop(): Promise<void>
   commit(offsets: Array<TopicPartition & { offset: number }>): Promise<void>
   committed(partitions: readonly TopicPartition[]): Promise<Map<string, number>>
+  /** The member's group identity now (for transactional offset commits). */
+  groupMetadata?(): ConsumerGroupMetadata
 }
 
 /** Creates the group membership for a subscribing consumer (provided by Sluice). */
@@ -130,6 +132,18 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     entry.pendingSeek = target
     entry.position = undefined
     this.#wakeUp()
+  }
+
+  /**
+   * The group identity to pass to a transactional producer's sendOffsets (Kafka's groupMetadata()):
+   * memberId '' and generationId -1 until the first rebalance completes. INVALID_ARGUMENT without a group.
+   * @example
+   * await producer.sendOffsets({ consumer, offsets: [{ topic: 'in', partition: 0, offset: next }] })
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    const groupId = this.#options.group
+    if (groupId === undefined) throw new SluiceError('INVALID_ARGUMENT', 'groupMetadata() needs a consumer group: sluice.consumer({ group: "name" })')
+    return this.#membership?.groupMetadata?.() ?? { groupId, memberId: '', generationId: -1, groupInstanceId: null }
   }
 
   /** Offset of the next record poll() would return for a partition, once known. */

@@ -2,9 +2,10 @@
 // sockets and no copies beyond what the log itself makes. A fetch over several partitions reads each
 // without waiting first; only when none has data does it wait on all of them at once (each log's
 // waitForAppend) and stop at the first that gets some, so an idle consumer costs no CPU.
+// Transactions go to the coordinator's transaction coordinator (atomic commits, coordinator/transactions/).
 import { SluiceError, isSluiceError } from '../base/errors.ts'
 import type { Coordinator } from '../coordinator/coordinator.ts'
-import type { Acks, FetchRequestPartition, FetchedPartition, ProduceResult, Transport } from './transport.ts'
+import type { Acks, FetchRequestPartition, FetchedPartition, ProduceResult, TransactionCommitRequest, TransactionCommitResult, Transport } from './transport.ts'
 import type { SeekTarget } from './types.ts'
 
 /** The Transport that calls a Coordinator in the same process. */
@@ -41,6 +42,14 @@ export class EmbeddedTransport implements Transport {
   async produce(topic: string, partition: number, batch: Buffer, acks: Acks): Promise<ProduceResult> {
     const result = await this.#coordinator.produce(topic, partition, batch, { acks })
     return { baseOffset: result.baseOffset, logAppendTime: result.logAppendTime }
+  }
+
+  initTransactions(transactionalId: string): Promise<{ producerId: number; producerEpoch: number }> {
+    return this.#coordinator.initTransactions(transactionalId)
+  }
+
+  commitTransaction(request: TransactionCommitRequest): Promise<TransactionCommitResult[]> {
+    return this.#coordinator.commitTransaction(request)
   }
 
   async fetch(

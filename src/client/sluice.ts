@@ -22,7 +22,8 @@ import { KafkaTransport } from './kafka/kafka-transport.ts'
 import { DefaultPartitioner } from './partitioner.ts'
 import { Producer } from './producer.ts'
 import type { AdminOps, GroupOps, Transport } from './transport.ts'
-import type { ConnectOptions, ConsumerOptions, OpenOptions, ProducerOptions } from './types.ts'
+import type { ConnectOptions, ConsumerOptions, OpenOptions, ProducerOptions, TransactionalProducerOptions } from './types.ts'
+import { TransactionalProducer } from './transactional-producer.ts'
 
 const ASSIGNORS: Record<string, Assignor> = {
   range: rangeAssignor,
@@ -105,7 +106,7 @@ export class Sluice {
   readonly #backend: Backend
   readonly #clock: Clock
   readonly #partitioner = new DefaultPartitioner()
-  readonly #clients = new Set<Producer | Consumer>()
+  readonly #clients = new Set<Producer | TransactionalProducer | Consumer>()
   readonly #listeners = new Set<Listener>()
   #closed = false
 
@@ -209,9 +210,21 @@ export class Sluice {
     }
   }
 
-  /** A new producer; see ProducerOptions for batching, acks, compression and idempotence. */
-  producer(options: ProducerOptions = {}): Producer {
+  /**
+   * A new producer; see ProducerOptions for batching, acks, compression and idempotence. With a
+   * `transactionalId`, a TransactionalProducer (begin / send / sendOffsets / commit, embedded only).
+   * @example
+   * const txn = sluice.producer({ transactionalId: 'task-0' })
+   */
+  producer(options: TransactionalProducerOptions): TransactionalProducer
+  producer(options?: ProducerOptions): Producer
+  producer(options: ProducerOptions | TransactionalProducerOptions = {}): Producer | TransactionalProducer {
     this.#checkOpen()
+    if ('transactionalId' in options && options.transactionalId !== undefined) {
+      const transactional = new TransactionalProducer(this.#backend.transport, this.#partitioner, this.#clock, options)
+      this.#clients.add(transactional)
+      return transactional
+    }
     const producer = new Producer(this.#backend.transport, this.#partitioner, this.#clock, options)
     this.#clients.add(producer)
     return producer
@@ -288,6 +301,7 @@ export class Sluice {
             throw new SluiceError(failed.errorCode!, `commit for group '${groupId}' failed on ${failed.topic}/${failed.partition}: ${failed.errorCode}`)
           }
         },
+        groupMetadata: () => ({ groupId, memberId: membership.memberId, generationId: membership.generationId, groupInstanceId: null }),
         committed: async (partitions) => {
           const fetched = await membership.committed(partitions)
           return new Map(fetched.filter((o) => o.offset >= 0).map((o) => [partitionKey(o.topic, o.partition), o.offset]))

@@ -61,6 +61,33 @@ export interface Transport {
   ): Promise<FetchedPartition[]>
   /** The offset a seek target names (timestamps resolve to the first offset at or after them). */
   resolveOffset(topic: string, partition: number, target: SeekTarget): Promise<number>
+  /**
+   * InitProducerId for a transactional id: the same producer id each time, the epoch bumped (the
+   * previous holder is fenced). Optional: a transport without transactions leaves it out or throws
+   * UNSUPPORTED_VERSION.
+   */
+  initTransactions?(transactionalId: string): Promise<{ producerId: number; producerEpoch: number }>
+  /** Commits batches (one write per partition) and a group's offsets atomically; see coordinator/transactions/. */
+  commitTransaction?(request: TransactionCommitRequest): Promise<TransactionCommitResult[]>
+}
+
+/** One atomic commit: batches of the transactional producer per partition, and optionally offsets. */
+export interface TransactionCommitRequest {
+  transactionalId: string
+  producerId: number
+  producerEpoch: number
+  writes: Array<{ topic: string; partition: number; batches: Buffer }>
+  offsets?: { groupId: string; memberId: string; generationId: number; offsets: Array<{ topic: string; partition: number; offset: number; metadata?: string }> }
+}
+
+/** Where one write of a commit landed. */
+export interface TransactionCommitResult {
+  topic: string
+  partition: number
+  baseOffset: number
+  lastOffset: number
+  /** The broker's time when the topic uses LogAppendTime, else -1. */
+  logAppendTime: number
 }
 
 /** A value, or a promise of it: the in-process group coordinator answers some calls at once. */

@@ -59,6 +59,33 @@ export interface ProducerOptions {
   retryBackoffMs?: number
 }
 
+/** A transactional producer's settings: ProducerOptions (acks is always 'all') plus its transactional id. */
+export interface TransactionalProducerOptions extends Omit<ProducerOptions, 'idempotent' | 'acks' | 'lingerMs'> {
+  /** Kafka's transactional.id: a new producer with the same id fences the older one. */
+  transactionalId: string
+}
+
+/** A consumer's group identity, what `producer.sendOffsets` needs to fence zombies (Kafka's ConsumerGroupMetadata). */
+export interface ConsumerGroupMetadata {
+  groupId: string
+  /** '' until the consumer joined the group. */
+  memberId: string
+  /** -1 until the consumer joined the group. */
+  generationId: number
+  groupInstanceId: string | null
+}
+
+/** Offsets to commit in a transaction: the next offset to consume per partition, as Kafka's sendOffsetsToTransaction. */
+export interface TransactionOffsetsInput {
+  /** The consumer whose positions these are: its group identity is read at the call. */
+  consumer?: { groupMetadata(): ConsumerGroupMetadata }
+  /** Without `consumer`: the group, and the member and generation (-1 and '' for a group without members). */
+  groupId?: string
+  memberId?: string
+  generationId?: number
+  offsets: Array<{ topic: string; partition: number; offset: number; metadata?: string }>
+}
+
 /** Where a consumer with no committed offset starts. */
 export type OffsetReset = 'earliest' | 'latest'
 

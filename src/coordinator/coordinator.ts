@@ -2,16 +2,21 @@
 // data-dir lock, loads the topic registry (which opens every partition log), producer ids, and the
 // group coordinator with its offsets in `__consumer_offsets`; then serves produce, fetch (long
 // poll) and ListOffsets. The embedded client calls it directly; the broker's handlers will call the
-// same methods. Pieces: data-dir-lock.ts, topics/, producers/, groups/, offsets/,
-// log-append-time.ts, list-offsets.ts.
+// same methods. Pieces: data-dir-lock.ts, topics/, producers/, groups/, offsets/, transactions/
+// (atomic commits over several partitions and offsets), log-append-time.ts, list-offsets.ts.
 //
 // `__consumer_offsets` gets 4 partitions (Kafka's default is 50, spread over brokers): one process
 // gains nothing from 50 logs, and 4 keeps each compacted log, and so each compaction pass and each
 // load at open, small. The count is fixed once the topic exists (the offset store maps a group to
 // hash % count), so changing this constant only affects new data dirs.
 //
+// `__transaction_state` is created on the first initTransactions (as Kafka creates it on first
+// need); `open` loads it when present and re-applies commits a crash left unapplied before anything
+// else can produce (transactions/README.md).
+//
 // Lifecycle: `open` undoes what it did if any step fails (logs closed, lock released); `close` is
-// idempotent, stops groups first (pending joins answered), then producer ids, logs, and the lock.
+// idempotent, stops transactions and groups first (pending joins answered), then producer ids,
+// logs, and the lock.
 import { resolve } from 'node:path'
 import { systemClock, type Clock } from '../base/clock.ts'
 import { SluiceError } from '../base/errors.ts'
@@ -28,6 +33,11 @@ import { OffsetStore } from './offsets/offset-store.ts'
 import { ProducerIds } from './producers/producer-ids.ts'
 import type { TopicConfigInput, TopicConfigOptions } from './topics/topic-config.ts'
 import { TopicRegistry, type TopicEvent } from './topics/topic-registry.ts'
+import type { ProducerIdAndEpoch } from './producers/producer-ids.ts'
+import {
+  TRANSACTION_STATE_SEGMENT_BYTES, TRANSACTION_STATE_TOPIC, TRANSACTION_STATE_TOPIC_PARTITIONS, TransactionCoordinator,
+  type CommitTransactionRequest, type CommittedWrite,
+} from './transactions/transaction-coordinator.ts'
 
 /** Name of Kafka's internal topic of committed offsets. */
 export const OFFSETS_TOPIC = '__consumer_offsets'
@@ -60,6 +70,8 @@ export interface CoordinatorOptions {
   groups?: Omit<GroupCoordinatorOptions, 'clock' | 'offsets' | 'partitionExists'>
   /** Logs opened at once (default 8). */
   openConcurrency?: number
+  /** Transactions; `onCommitPoint` is a test hook awaited after a commit's intent is durable, before it is applied. */
+  transactions?: { onCommitPoint?: (transactionalId: string) => void | Promise<void> }
   onEvent?: (event: CoordinatorEvent) => void
   onWarning?: (message: string) => void
 }
@@ -111,13 +123,15 @@ export class Coordinator {
   readonly topics: TopicRegistry
   readonly producerIds: ProducerIds
   readonly groups: GroupCoordinator
+  readonly transactions: TransactionCoordinator
   readonly #offsets: OffsetStore
   readonly #lock: DataDirLock
   readonly #autoCreateTopics: boolean
   #closing: Promise<void> | null = null
 
-  private constructor(parts: { dataDir: string; clock: Clock; lock: DataDirLock; topics: TopicRegistry; producerIds: ProducerIds; groups: GroupCoordinator; offsets: OffsetStore; autoCreateTopics: boolean }) {
+  private constructor(parts: { dataDir: string; clock: Clock; lock: DataDirLock; topics: TopicRegistry; producerIds: ProducerIds; groups: GroupCoordinator; offsets: OffsetStore; transactions: TransactionCoordinator; autoCreateTopics: boolean }) {
     this.#offsets = parts.offsets
+    this.transactions = parts.transactions
     this.dataDir = parts.dataDir
     this.clock = parts.clock
     this.#lock = parts.lock
@@ -159,7 +173,17 @@ export class Coordinator {
         ...options.groups, clock, offsets,
         partitionExists: (topic, partition) => topics.has(topic) && Number.isInteger(partition) && partition >= 0 && partition < topics.partitionCount(topic),
       })
-      const coordinator = new Coordinator({ dataDir: options.dataDir, clock, lock, topics, producerIds, groups, offsets, autoCreateTopics: options.autoCreateTopics ?? true })
+      opened.push(groups)
+      // Appends take produce's path minus auto-creation (the topics were checked) and minus the
+      // open check: `close` waits for commits in progress, which must still reach their logs.
+      const transactions = await TransactionCoordinator.open({
+        clock, topics, groups, offsets, producerIds, onWarning: options.onWarning, onCommitPoint: options.transactions?.onCommitPoint,
+        append: (topic, partition, batches) => appendTo(topics, clock, topic, partition, batches),
+        offsetsLog: (groupId) => topics.partition(OFFSETS_TOPIC, offsets.partitionFor(groupId)),
+        stateLogs: (create) => transactionStateLogs(topics, create),
+      })
+      opened.push(transactions)
+      const coordinator = new Coordinator({ dataDir: options.dataDir, clock, lock, topics, producerIds, groups, offsets, transactions, autoCreateTopics: options.autoCreateTopics ?? true })
       const listing = topics.list({ includeInternal: true })
       options.onEvent?.({
         type: 'opened', dataDir: options.dataDir, topics: listing.length,
@@ -219,20 +243,29 @@ export class Coordinator {
     }
     // Checked first so the common case (the topic exists) costs no extra await.
     if (!this.topics.has(topic)) await this.ensureTopic(topic)
-    const log = this.topics.partition(topic, partition)
-    if (this.topics.isInternal(topic)) throw new SluiceError('INVALID_TOPIC_EXCEPTION', `cannot produce to internal topic '${topic}'`)
-    const config = this.topics.config(topic)
-    if (config['cleanup.policy'].includes('compact')) requireKeys(topic, batches)
-    let logAppendTime = -1
-    if (config['message.timestamp.type'] === 'LogAppendTime') {
-      logAppendTime = this.clock.now()
-      stampLogAppendTime(batches, logAppendTime, config['max.message.bytes'])
-    }
-    const result = await log.append(batches)
-    return {
-      baseOffset: result.baseOffset, lastOffset: result.lastOffset, logAppendTime, logStartOffset: result.logStartOffset,
-      ...(result.duplicate === true ? { duplicate: true as const } : {}),
-    }
+    return appendTo(this.topics, this.clock, topic, partition, batches)
+  }
+
+  /**
+   * Kafka's InitProducerId for a transactional id: the first call allocates a producer id, later
+   * ones bump its epoch and fence the previous holder. Creates __transaction_state on first use.
+   * @example
+   * const { producerId, producerEpoch } = await coordinator.initTransactions('billing-task-0')
+   */
+  initTransactions(transactionalId: string): Promise<ProducerIdAndEpoch> {
+    this.#checkOpen()
+    return this.transactions.initTransactions(transactionalId)
+  }
+
+  /**
+   * Commits batches to several partitions and a group's offsets atomically (all or nothing, also
+   * across a crash); see transactions/README.md. Resolves with where each write landed.
+   * @example
+   * await coordinator.commitTransaction({ transactionalId, producerId, producerEpoch, writes: [{ topic: 'out', partition: 0, batches }] })
+   */
+  commitTransaction(request: CommitTransactionRequest): Promise<CommittedWrite[]> {
+    this.#checkOpen()
+    return this.transactions.commitTransaction(request)
   }
 
   /**
@@ -271,11 +304,11 @@ export class Coordinator {
     return listOffsets(this.topics.partition(topic, partition), spec)
   }
 
-  /** Closes groups, producer ids and every log, then releases the data dir; idempotent. */
+  /** Closes transactions, groups, producer ids and every log, then releases the data dir; idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const failures: unknown[] = []
-      for (const part of [this.groups, this.producerIds, this.topics]) {
+      for (const part of [this.transactions, this.groups, this.producerIds, this.topics]) {
         // Close everything even if one part fails, so the lock is always released; the first failure is rethrown.
         await part.close().catch((error: unknown) => failures.push(error))
       }
@@ -288,4 +321,50 @@ export class Coordinator {
   #checkOpen(): void {
     if (this.#closing !== null) throw new SluiceError('CLOSED', `the coordinator of ${this.dataDir} is closed`)
   }
+}
+
+/**
+ * Appends to an existing, non-internal partition: compacted topics need keys, LogAppendTime topics
+ * get the broker's time stamped in. Starts the log append before its first await, so several calls
+ * in one synchronous turn reach their logs in that turn (transactions rely on it).
+ */
+function appendTo(topics: TopicRegistry, clock: Clock, topic: string, partition: number, batches: Buffer): Promise<ProduceResult> {
+  try {
+    const log = topics.partition(topic, partition)
+    if (topics.isInternal(topic)) throw new SluiceError('INVALID_TOPIC_EXCEPTION', `cannot produce to internal topic '${topic}'`)
+    const config = topics.config(topic)
+    if (config['cleanup.policy'].includes('compact')) requireKeys(topic, batches)
+    let logAppendTime = -1
+    if (config['message.timestamp.type'] === 'LogAppendTime') {
+      logAppendTime = clock.now()
+      stampLogAppendTime(batches, logAppendTime, config['max.message.bytes'])
+    }
+    return log.append(batches).then((result) => ({
+      baseOffset: result.baseOffset, lastOffset: result.lastOffset, logAppendTime, logStartOffset: result.logStartOffset,
+      ...(result.duplicate === true ? { duplicate: true as const } : {}),
+    }))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/** The logs of __transaction_state; creates the topic when `create` (flush=always: its records are commit points). */
+async function transactionStateLogs(topics: TopicRegistry, create: boolean): Promise<PartitionLog[] | null> {
+  if (!topics.has(TRANSACTION_STATE_TOPIC)) {
+    if (!create) return null
+    try {
+      await topics.create(TRANSACTION_STATE_TOPIC, {
+        partitions: TRANSACTION_STATE_TOPIC_PARTITIONS, isInternal: true,
+        // Compaction keeps the latest state per transactional id; a whole commit is one record.
+        config: {
+          'cleanup.policy': 'compact', flush: 'always',
+          'segment.bytes': TRANSACTION_STATE_SEGMENT_BYTES, 'max.message.bytes': TRANSACTION_STATE_SEGMENT_BYTES + 1024,
+        },
+      })
+    } catch (error) {
+      // Two first calls raced to create it: the loser uses the winner's.
+      if (!(error instanceof SluiceError && error.code === 'TOPIC_ALREADY_EXISTS')) throw error
+    }
+  }
+  return Array.from({ length: topics.partitionCount(TRANSACTION_STATE_TOPIC) }, (_, p) => topics.partition(TRANSACTION_STATE_TOPIC, p))
 }

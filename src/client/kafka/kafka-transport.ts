@@ -18,7 +18,7 @@ import {
 } from '../../protocol/messages/index.ts'
 import { ZERO_UUID } from '../../protocol/primitives/reader.ts'
 import { partitionKey } from '../assignors/assignor.ts'
-import type { Acks, FetchRequestPartition, FetchedPartition, ProduceResult, Transport } from '../transport.ts'
+import type { Acks, FetchRequestPartition, FetchedPartition, ProduceResult, TransactionCommitResult, Transport } from '../transport.ts'
 import type { SeekTarget, TopicPartition } from '../types.ts'
 import type { KafkaCluster } from './cluster.ts'
 import { wireIdOfUuid } from './wire-forms.ts'
@@ -289,6 +289,15 @@ export class KafkaTransport implements Transport {
     return out
   }
 
+  /** TODO(broker transactions) AddPartitionsToTxn / TxnOffsetCommit / EndTxn over the wire. */
+  initTransactions(): Promise<{ producerId: number; producerEpoch: number }> {
+    return Promise.reject(transactionsUnsupported())
+  }
+
+  commitTransaction(): Promise<TransactionCommitResult[]> {
+    return Promise.reject(transactionsUnsupported())
+  }
+
   async resolveOffset(topic: string, partition: number, target: SeekTarget): Promise<number> {
     if (typeof target === 'number') return target
     const timestamp = target === 'beginning' ? EARLIEST : target === 'end' ? LATEST : target.timestamp
@@ -368,4 +377,8 @@ async function withRetries<T>(cluster: KafkaCluster, attempts: number, fn: (atte
       await cluster.sleep(cluster.retryBackoffMs * Math.min(8, 2 ** attempt))
     }
   }
+}
+
+function transactionsUnsupported(): SluiceError {
+  return new SluiceError('UNSUPPORTED_VERSION', "transactions over the Kafka protocol are not supported yet; use Sluice.open (embedded) or guarantee 'at-least-once'")
 }

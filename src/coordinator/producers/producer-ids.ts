@@ -11,8 +11,8 @@
 // (32766) moves the producer to a new id with epoch 0. Per-partition sequence checks live in
 // storage/producer-state.ts.
 //
-// TODO(transactions): transactional ids map to a producer id in __transaction_state, owned by a
-// later transactions/ coordinator; it will call `allocateProducerId()` and keep its own epochs.
+// Transactional ids map to a producer id in __transaction_state, owned by ../transactions/: it
+// calls `allocateProducerId()` and keeps its own epochs there.
 //
 // File `<dataDir>/__cluster/producer-ids.json` (replaced atomically through Fs.writeFile):
 //   { "version": 1, "nextBlockStart": 2000,
