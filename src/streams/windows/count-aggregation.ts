@@ -6,12 +6,17 @@
 // window is seen by the time it completes. Reported bounds are ordinals [first, end), clipped at 0.
 // Watermarks do nothing here: arrival order is the order, and nothing is ever late.
 // A key keeps its ordinal for the operator's lifetime, so its windows keep their identity.
+// Export and restore: a key's state is its next ordinal, its store's pane partials and eviction
+// bound; the meta is only the watermark (which count windows ignore).
 import { assert } from '../../base/assert.ts'
 import type { Aggregator } from './aggregators.ts'
 import { CountWindows } from './count-windows.ts'
 import type { CountDefinition } from './definitions.ts'
 import { createPaneStore, type PaneStore, type WindowAlgorithm } from './pane-store.ts'
-import { checkWatermark, type AddOutcome, type EmitMode, type WindowOperator, type WindowSink } from './window-operator.ts'
+import {
+  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
+  type AddOutcome, type EmitMode, type WindowOperator, type WindowSink,
+} from './window-operator.ts'
 
 /** Keyed count window aggregation. */
 export class CountAggregation<K, I, A, O> implements WindowOperator<K, I> {
@@ -25,8 +30,10 @@ export class CountAggregation<K, I, A, O> implements WindowOperator<K, I> {
   readonly #keys = new Map<K, PaneStore<I, A>>()
   #watermark = -Infinity
   #isBusy = false
+  /** Keys changed since takeChangedKeys, when tracking (undefined: not tracking). */
+  readonly #changed: ChangedKeys<K> | undefined
 
-  constructor(definition: CountDefinition, aggregator: Aggregator<I, A, O>, options: { algorithm: WindowAlgorithm; emit: EmitMode; sink: WindowSink<K, O> }) {
+  constructor(definition: CountDefinition, aggregator: Aggregator<I, A, O>, options: { algorithm: WindowAlgorithm; emit: EmitMode; sink: WindowSink<K, O>; trackChanges?: boolean }) {
     this.definition = definition
     this.#windows = new CountWindows(definition)
     // Tumbling count windows are one pane each: one accumulator per window whatever the algebra.
@@ -34,6 +41,7 @@ export class CountAggregation<K, I, A, O> implements WindowOperator<K, I> {
     this.emit = options.emit
     this.#aggregator = aggregator
     this.#sink = options.sink
+    this.#changed = changedKeySet<K>(options.trackChanges)
   }
 
   get watermark(): number {
@@ -58,6 +66,7 @@ export class CountAggregation<K, I, A, O> implements WindowOperator<K, I> {
     const ordinal = state.cursor
     state.add(windows.paneOf(ordinal), value)
     state.cursor = ordinal + 1
+    if (this.#changed !== undefined) this.#changed.mark(key, state)
     const completes = windows.completes(ordinal)
     if (this.emit === 'update' || completes) {
       const end = windows.currentEnd(ordinal)
@@ -77,5 +86,43 @@ export class CountAggregation<K, I, A, O> implements WindowOperator<K, I> {
   advanceWatermark(watermark: number): void {
     checkWatermark(watermark)
     if (watermark > this.#watermark) this.#watermark = watermark
+  }
+
+  takeChangedKeys(): K[] {
+    return takeChanged(this.#changed)
+  }
+
+  exportKey(key: K): unknown {
+    const state = this.#keys.get(key)
+    if (state === undefined) return undefined
+    return { ordinal: state.cursor, evictedBefore: state.evictedBefore, panes: state.exportPanes() }
+  }
+
+  importKey(key: K, exported: unknown): void {
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    this.#keys.delete(key)
+    if (exported === undefined) return
+    const record = exportedRecord(exported, 'importKey')
+    const state = createPaneStore(this.algorithm, this.#aggregator, this.#windows.grid)
+    state.importPanes(exportedArray(record, 'panes', 'importKey'), exportedNumber(record, 'evictedBefore', 'importKey'))
+    state.key = key
+    state.cursor = exportedNumber(record, 'ordinal', 'importKey')
+    this.#keys.set(key, state)
+  }
+
+  exportMeta(): unknown {
+    return { ...this.#identity(), watermark: this.#watermark }
+  }
+
+  importMeta(exported: unknown): void {
+    const meta = exportedRecord(exported, 'importMeta')
+    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity)
+    checkMetaMatches(meta, this.#identity())
+    this.#watermark = exportedNumber(meta, 'watermark', 'importMeta')
+  }
+
+  /** What exported state must have been made by: this engine, algorithm and window. */
+  #identity(): Record<string, string> {
+    return { engine: 'count-windows', algorithm: this.algorithm, window: `${this.definition.size}/${this.definition.every}` }
   }
 }

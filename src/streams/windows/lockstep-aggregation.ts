@@ -15,46 +15,26 @@
 // and records its own contribution. Update mode, other algebras and queries of arbitrary windows
 // use the per-key stores of time-window-aggregation.ts instead; both are checked against the same
 // brute-force reference (time-window-aggregation.test.ts).
+//
+// Export and restore, with buckets shared by all keys: a key's export assembles its own part of
+// them, its contributions to the running window by pane ([pane, partial, events, …]), next to its
+// pending panes and due time. Finding them reads every bucket once per checkpoint (an index
+// built on the first exportKey after a change, sequential reads of state that the exports of the
+// changed keys mostly copy anyway), so neither add nor the watermark pays anything for it. The
+// subtractions of a watermark move change keys without a call of their own, yet need no extra
+// tracking: a key with contributions is always due at the close of the running window, so any
+// move past one of its panes also wakes it (and marks it changed) in the same advance.
 import { assert } from '../../base/assert.ts'
+import { SluiceError } from '../../base/errors.ts'
 import type { Aggregator } from './aggregators.ts'
 import type { TimeWindowDefinition } from './definitions.ts'
 import { DueQueue } from './due-queue.ts'
+import { Bucket, indexContributions, LockstepKey, triples } from './lockstep-state.ts'
 import { TimeWindowGeometry } from './time-windows.ts'
-import { checkTimestamp, checkWatermark, type AddOutcome, type WindowOperator, type WindowSink } from './window-operator.ts'
-
-/** One key: its running window's accumulator and event count, and its panes not yet in the window. */
-class LockstepKey<K, A> {
-  readonly key: K
-  runAcc: A
-  runEvents = 0
-  /**
-   * Panes at or after the running window's end: [pane, partial, events, …], ascending by pane.
-   * Created with room for four panes (enough for a watermark a few panes behind), so its storage
-   * is allocated with this object and an event finds both in neighbouring cache lines.
-   */
-  readonly pending: unknown[]
-  pendingCount = 0
-  /** This key's latest record in a bucket (pane, index), which the next contribution to that pane joins. */
-  recordPane = Number.NaN
-  recordIndex = 0
-  /** Due time in the DueQueue (relative ms; Infinity: none; NaN: dropped). */
-  due = Infinity
-
-  constructor(key: K, init: A) {
-    this.key = key
-    this.runAcc = init
-    this.pending = [0, init, 0, 0, init, 0, 0, init, 0, 0, init, 0]
-  }
-}
-
-/** The contributions that leave the running windows when the watermark passes one pane. */
-class Bucket<K, A> {
-  pane = 0
-  length = 0
-  readonly keys: LockstepKey<K, A>[] = []
-  readonly accs: A[] = []
-  readonly events: number[] = []
-}
+import {
+  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
+  type AddOutcome, type WindowOperator, type WindowSink,
+} from './window-operator.ts'
 
 /** Keyed sliding aggregation for invertible aggregates in final mode, with lockstep running windows. */
 export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
@@ -76,13 +56,21 @@ export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
   /** Start pane of the running window: the first window still open at the watermark. */
   #runStart = -Infinity
   #isBusy = false
+  /** Keys changed since takeChangedKeys, when tracking (undefined: not tracking). */
+  readonly #changed: ChangedKeys<K> | undefined
+  /**
+   * Each key's contributions to the running window, [pane, partial, events, …], gathered for
+   * exportKey (null once handed over); dropped when a bucket changes.
+   */
+  #contributions: Map<LockstepKey<K, A>, unknown[] | null> | undefined
 
-  constructor(definition: TimeWindowDefinition, aggregator: Aggregator<I, A, O>, options: { sink: WindowSink<K, O> }) {
+  constructor(definition: TimeWindowDefinition, aggregator: Aggregator<I, A, O>, options: { sink: WindowSink<K, O>; trackChanges?: boolean }) {
     assert(aggregator.algebra === 'invertible', 'lockstep aggregation needs an invertible aggregator')
     this.definition = definition
     this.#geometry = new TimeWindowGeometry(definition)
     this.#aggregator = aggregator
     this.#sink = options.sink
+    this.#changed = changedKeySet<K>(options.trackChanges)
     let size = 1
     while (size < this.#geometry.windowPanes) size *= 2
     for (let i = 0; i < size; i++) this.#buckets.push(new Bucket<K, A>())
@@ -126,6 +114,7 @@ export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
     }
     const due = geometry.closeRelativeMs(firstWindow)
     if (due < state.due) this.#schedule(state, due)
+    if (this.#changed !== undefined) this.#changed.mark(key, state)
     return 'accepted'
   }
 
@@ -149,6 +138,7 @@ export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
         this.#due.drain(due, (state, dueTime) => {
           if (state.due !== dueTime) return // stale: rescheduled since, or dropped
           state.due = Infinity
+          if (this.#changed !== undefined) this.#changed.mark(state.key, state)
           this.#close(state, start)
         })
       }
@@ -156,6 +146,79 @@ export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
     } finally {
       this.#isBusy = false
     }
+  }
+
+  takeChangedKeys(): K[] {
+    return takeChanged(this.#changed)
+  }
+
+  exportKey(key: K): unknown {
+    const state = this.#keys.get(key)
+    if (state === undefined) return undefined
+    // The first export since a change, or a second one of this key: gather them all (again).
+    if (this.#contributions === undefined || this.#contributions.get(state) === null) this.#contributions = indexContributions(this.#buckets, this.#runStart, this.#aggregator)
+    const window = this.#contributions.get(state) ?? []
+    // Handed over, not copied: the export shares nothing mutable with the operator.
+    this.#contributions.set(state, null)
+    return { due: state.due, window, pending: state.pending.slice(0, 3 * state.pendingCount) }
+  }
+
+  importKey(key: K, exported: unknown): void {
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    const old = this.#keys.get(key)
+    if (old !== undefined) {
+      // Its bucket records stay behind and are subtracted from the detached object: harmless.
+      old.due = Number.NaN
+      this.#keys.delete(key)
+    }
+    if (exported === undefined) return
+    const record = exportedRecord(exported, 'importKey')
+    const aggregator = this.#aggregator
+    const state = new LockstepKey<K, A>(key, aggregator.init())
+    const runStart = this.#runStart
+    const window = exportedArray(record, 'window', 'importKey')
+    for (const [pane, acc, events] of triples(window)) {
+      if (!(pane >= runStart && pane < runStart + this.#geometry.windowPanes)) {
+        throw new SluiceError('INVALID_ARGUMENT', `importKey: a contribution to pane ${pane} is outside the running window starting at ${runStart} (restore the meta of the same checkpoint first)`)
+      }
+      state.runAcc = aggregator.merge!(state.runAcc, acc as A)
+      state.runEvents += events
+      this.#record(pane, state, acc as A, events)
+    }
+    const pending = exportedArray(record, 'pending', 'importKey')
+    let k = 0
+    for (const [pane, acc, events] of triples(pending)) {
+      // Reuse the slots the key was created with (see LockstepKey), then grow.
+      if (k < state.pending.length) state.pending.splice(k, 3, pane, acc, events)
+      else state.pending.push(pane, acc, events)
+      k += 3
+    }
+    state.pendingCount = k / 3
+    this.#keys.set(key, state)
+    const due = exportedNumber(record, 'due', 'importKey')
+    if (Number.isFinite(due)) this.#schedule(state, due)
+  }
+
+  exportMeta(): unknown {
+    const geometry = this.#geometry
+    return { ...this.#identity(), watermark: this.#watermark, originMs: this.#isAnchored ? geometry.originPane * geometry.paneMs : null }
+  }
+
+  importMeta(exported: unknown): void {
+    const meta = exportedRecord(exported, 'importMeta')
+    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity && !this.#isAnchored)
+    checkMetaMatches(meta, this.#identity())
+    if (meta['originMs'] !== null) this.#anchor(exportedNumber(meta, 'originMs', 'importMeta'))
+    const watermark = exportedNumber(meta, 'watermark', 'importMeta')
+    this.#watermark = watermark
+    // After every advance the running window is the first one open at the watermark.
+    this.#runStart = this.#geometry.firstOpenStart(watermark)
+    this.#drainedBefore = this.#runStart
+  }
+
+  /** What exported state must have been made by: this engine and pane geometry. */
+  #identity(): Record<string, string> {
+    return { engine: 'lockstep', window: `${this.definition.sizeMs}/${this.definition.advanceMs}` }
   }
 
   #anchor(timeMs: number): void {
@@ -167,6 +230,7 @@ export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
   /** Moves every running window to start at `start`: subtracts what the panes before it contributed. */
   #moveTo(start: number): void {
     if (start <= this.#runStart) return
+    this.#contributions = undefined
     const from = this.#drainedBefore
     // Only panes of the old running window hold contributions, so one turn of the ring (any
     // #buckets.length consecutive panes) visits them all. (Infinity: the end of the input.)
@@ -229,6 +293,7 @@ export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
    * inside the window mostly fall in its newest panes), so buckets grow with panes, not events.
    */
   #record(pane: number, state: LockstepKey<K, A>, acc: A, events: number): void {
+    this.#contributions = undefined
     const bucket = this.#buckets[pane & this.#mask]!
     const mine = state.recordIndex
     if (state.recordPane === pane && bucket.pane === pane && mine < bucket.length && bucket.keys[mine] === state) {

@@ -18,6 +18,8 @@
 // dead front is copied over in place once it is half the live span, so a key in steady state (one
 // pane in, one out per slide) allocates nothing. (Array.splice would allocate the removed
 // elements, and shortening `length` lets V8 trim the backing store, to be regrown on the next push.)
+import { assert } from '../../base/assert.ts'
+import { SluiceError } from '../../base/errors.ts'
 
 /** Entries of (position, accumulator[, prefix, suffix]) in ascending position, live in [head, end). */
 export class PaneDeque<A> {
@@ -42,6 +44,8 @@ export class PaneDeque<A> {
   cursor = 0
   /** When the engine's DueQueue wakes this key next (Infinity: not scheduled; NaN: dropped). */
   due = Infinity
+  /** The ChangedKeys round the engine last marked this key changed in (window-operator.ts). */
+  changeRound = -1
 
   constructor(options: { stacks?: boolean } = {}) {
     this.stride = options.stacks === true ? 4 : 2
@@ -115,6 +119,29 @@ export class PaneDeque<A> {
     this.#write(index, position, acc)
     this.end = end + 1
     return index
+  }
+
+  /** The live entries as a new array [position, partial, position, partial, …], ascending (exportKey). */
+  exportEntries(): unknown[] {
+    const { slots, stride } = this
+    const out: unknown[] = []
+    for (let i = this.head; i < this.end; i++) out.push(slots[i * stride], slots[i * stride + 1])
+    return out
+  }
+
+  /** Fills an empty deque with entries as exportEntries returns them (importKey); INVALID_ARGUMENT if they are not. */
+  importEntries(entries: readonly unknown[]): void {
+    assert(this.end === this.head, 'entries are imported into an empty store')
+    let previous = -Infinity
+    for (let i = 0; i < entries.length; i += 2) {
+      const position = entries[i]
+      if (typeof position !== 'number' || !(position > previous) || i + 1 >= entries.length) {
+        throw new SluiceError('INVALID_ARGUMENT', `importKey: pane entries must be [position, partial, …] with ascending positions, got position ${String(position)} at ${i}`)
+      }
+      this.#append(position, entries[i + 1] as A)
+      previous = position
+    }
+    this.generation++
   }
 
   /** Writes a new last entry, reusing a dead slot when the array has one. */

@@ -7,7 +7,8 @@ import { createPaneStore, type WindowAlgorithm } from './pane-store.ts'
 
 // One contract, three stores: random adds (mostly in order, some out of order), queries of any
 // window not yet evicted (forwards and backwards), and evictions, each answer checked against a
-// fold of the raw inputs of the window.
+// fold of the raw inputs of the window. Now and then the store is replaced by a fresh one filled
+// from its export (exportPanes/importPanes, what a restore from a changelog does).
 
 const STORES: readonly { algorithm: WindowAlgorithm; aggregators: () => Aggregator<number, any, number | undefined>[] }[] = [
   { algorithm: 'subtract-on-evict', aggregators: () => [count(), sum((x: number) => x), avg((x: number) => x), reduce((a: number, b: number) => a * 3 + b - 2 * a, { inverse: (a, b) => a - b })] },
@@ -23,7 +24,7 @@ for (const { algorithm, aggregators } of STORES) {
       const n = local.int(1, 12)
       const grid = new PaneGrid(n, local.int(1, n + 1), local.int(-5, 5))
       for (const aggregator of aggregators()) {
-        const store = createPaneStore(algorithm, aggregator, grid)
+        let store = createPaneStore(algorithm, aggregator, grid)
         const raw: { pane: number; value: number }[] = []
         let evicted = -Infinity
         let frontier = local.int(-20, 20)
@@ -36,6 +37,12 @@ for (const { algorithm, aggregators } of STORES) {
           assert.deepEqual(aggregator.result(store.windowAggregate(start)), aggregator.result(acc), `${context}: aggregate`)
         }
         for (let step = 0; step < 300; step++) {
+          if (local.chance(0.03)) {
+            const restored = createPaneStore(algorithm, aggregator, grid)
+            restored.importPanes(store.exportPanes(), store.evictedBefore)
+            assert.equal(restored.evictedBefore, evicted, 'eviction bound carried over')
+            store = restored
+          }
           const roll = local.float()
           if (roll < 0.6) {
             frontier += local.int(0, 3)

@@ -6,6 +6,7 @@
 //   two-stacks.ts         associative O(1) per event; a query is O(1) amortized
 //   per-window.ts         any         O(windows per event) per event; a query is a lookup
 // One contract test (pane-store.test.ts) runs every store against the same brute-force answers.
+// A store exports its partials as plain data and imports them into a fresh store (exportPanes).
 // ('final' emission of invertible aggregates uses no per-key store: lockstep-aggregation.ts.)
 import { SluiceError } from '../../base/errors.ts'
 import type { Aggregator } from './aggregators.ts'
@@ -20,10 +21,11 @@ export type WindowAlgorithm = 'subtract-on-evict' | 'two-stacks' | 'per-window'
 /** One key's window aggregates on a pane grid. Window starts are grid starts (see pane-grid.ts). */
 export interface PaneStore<I, A> {
   readonly algorithm: WindowAlgorithm
-  /** Engine bookkeeping carried on the store (see pane-deque.ts): the key, a window cursor, a due time. */
+  /** Engine bookkeeping carried on the store (see pane-deque.ts): the key, a window cursor, a due time, the round it was last marked changed in. */
   key: unknown
   cursor: number
   due: number
+  changeRound: number
   /** Adds one input to `pane`; the pane must not be before the last eviction bound. */
   add(pane: number, input: I): void
   /** Whether the window starting at `start` holds any event. */
@@ -38,6 +40,16 @@ export interface PaneStore<I, A> {
   evictBefore(start: number): void
   /** True when no event is held. */
   isEmpty(): boolean
+  /** The eviction bound: windows starting before it were forgotten (-Infinity if none). */
+  readonly evictedBefore: number
+  /**
+   * The store's content as a new array [position, partial, …], ascending: pane partials (window
+   * accumulators for per-window). Cached aggregates (running window, prefixes, suffixes) are
+   * not part of it; they are recomputed from the partials on demand.
+   */
+  exportPanes(): unknown[]
+  /** Fills a fresh store with what exportPanes returned and the eviction bound it had. */
+  importPanes(panes: readonly unknown[], evictedBefore: number): void
 }
 
 /** The algorithm an algebra allows, cheapest first: what `windowAggregation` picks by default. */

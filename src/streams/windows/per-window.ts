@@ -61,4 +61,17 @@ export class PerWindowStore<I, A> extends PaneDeque<A> implements PaneStore<I, A
   isEmpty(): boolean {
     return this.size === 0
   }
+
+  get evictedBefore(): number {
+    return this.#evictedBefore
+  }
+
+  exportPanes(): unknown[] {
+    return this.exportEntries()
+  }
+
+  importPanes(panes: readonly unknown[], evictedBefore: number): void {
+    this.importEntries(panes)
+    this.#evictedBefore = evictedBefore
+  }
 }

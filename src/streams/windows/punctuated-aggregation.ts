@@ -4,17 +4,25 @@
 // 'update' emits a window after every event that changes it (retracting the bounds it was last
 // emitted with when an event moved them). An open window has no end yet, so it is never final
 // until a marker closes it.
+// Export and restore: a key's state is its machine (open window, closed windows waiting for
+// stragglers, the boundary where the next window's range begins); its due time follows from
+// them. The meta is the watermark.
 import { assert } from '../../base/assert.ts'
 import type { Aggregator } from './aggregators.ts'
 import type { PunctuatedDefinition } from './definitions.ts'
 import { DueQueue } from './due-queue.ts'
 import { PunctuatedWindows, type PunctuatedWindow } from './punctuated-windows.ts'
-import { checkTimestamp, checkWatermark, type AddOutcome, type EmitMode, type WindowOperator, type WindowSink } from './window-operator.ts'
+import {
+  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
+  type AddOutcome, type EmitMode, type WindowOperator, type WindowSink,
+} from './window-operator.ts'
 
 /** One key's machine, with its key and due time. */
 class KeyPunctuation<K, I, A> extends PunctuatedWindows<I, A> {
   key!: K
   due = Infinity
+  /** The ChangedKeys round it was last marked changed in. */
+  changeRound = -1
 }
 
 /** Keyed punctuated window aggregation. */
@@ -29,12 +37,15 @@ export class PunctuatedAggregation<K, I, A, O> implements WindowOperator<K, I> {
   readonly #due = new DueQueue<KeyPunctuation<K, I, A>>()
   #watermark = -Infinity
   #isBusy = false
+  /** Keys changed since takeChangedKeys, when tracking (undefined: not tracking). */
+  readonly #changed: ChangedKeys<K> | undefined
 
-  constructor(definition: PunctuatedDefinition<I>, aggregator: Aggregator<I, A, O>, options: { emit: EmitMode; sink: WindowSink<K, O> }) {
+  constructor(definition: PunctuatedDefinition<I>, aggregator: Aggregator<I, A, O>, options: { emit: EmitMode; sink: WindowSink<K, O>; trackChanges?: boolean }) {
     this.definition = definition
     this.emit = options.emit
     this.#aggregator = aggregator
     this.#sink = options.sink
+    this.#changed = changedKeySet<K>(options.trackChanges)
   }
 
   get watermark(): number {
@@ -60,6 +71,7 @@ export class PunctuatedAggregation<K, I, A, O> implements WindowOperator<K, I> {
       const step = state.step(timestamp, value)
       if (step.outcome === 'outside') return 'outside'
       if (isNew) this.#keys.set(key, state)
+      if (this.#changed !== undefined) this.#changed.mark(key, state)
       if (this.emit === 'update') this.#emitUpdate(state, step.window)
       if (step.closed) {
         // A marker behind the watermark closes a window no straggler can reach any more.
@@ -82,12 +94,51 @@ export class PunctuatedAggregation<K, I, A, O> implements WindowOperator<K, I> {
       this.#due.drain(watermark, (state, due) => {
         if (state.due !== due) return // stale: rescheduled since, or dropped
         state.due = Infinity
+        if (this.#changed !== undefined) this.#changed.mark(state.key, state)
         this.#finalize(state)
         if (this.#keys.get(state.key) === state) this.#reschedule(state)
       })
     } finally {
       this.#isBusy = false
     }
+  }
+
+  takeChangedKeys(): K[] {
+    return takeChanged(this.#changed)
+  }
+
+  exportKey(key: K): unknown {
+    return this.#keys.get(key)?.exportState()
+  }
+
+  importKey(key: K, exported: unknown): void {
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    const old = this.#keys.get(key)
+    if (old !== undefined) {
+      old.due = Number.NaN
+      this.#keys.delete(key)
+    }
+    if (exported === undefined) return
+    const record = exportedRecord(exported, 'importKey')
+    const open = record['open'] === null ? null : checkWindow<A>(record['open'])
+    const pending = exportedArray(record, 'pending', 'importKey').map((w) => checkWindow<A>(w))
+    const state = new KeyPunctuation<K, I, A>(this.definition, this.#aggregator)
+    state.key = key
+    state.importState({ open, pending, boundary: exportedNumber(record, 'boundary', 'importKey') })
+    if (state.isEmpty()) return
+    this.#keys.set(key, state)
+    this.#reschedule(state)
+  }
+
+  exportMeta(): unknown {
+    return { engine: 'punctuated-windows', watermark: this.#watermark }
+  }
+
+  importMeta(exported: unknown): void {
+    const meta = exportedRecord(exported, 'importMeta')
+    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity)
+    checkMetaMatches(meta, { engine: 'punctuated-windows' })
+    this.#watermark = exportedNumber(meta, 'watermark', 'importMeta')
   }
 
   /** Emits ('final') and forgets the windows final at the watermark; drops an empty key. */
@@ -120,4 +171,11 @@ export class PunctuatedAggregation<K, I, A, O> implements WindowOperator<K, I> {
     window.emittedAcc = window.acc
     this.#sink(state.key, start, end, this.#aggregator.result(window.acc), 'update')
   }
+}
+
+/** An exported punctuated window, its numeric fields checked; INVALID_ARGUMENT otherwise. */
+function checkWindow<A>(value: unknown): PunctuatedWindow<A> {
+  const window = exportedRecord(value, 'importKey window')
+  for (const field of ['floor', 'last', 'minTime', 'maxTime', 'events']) exportedNumber(window, field, 'importKey window')
+  return window as unknown as PunctuatedWindow<A>
 }

@@ -9,7 +9,8 @@
 // or between an end marker and the next start) belongs to no window: 'outside'.
 // Lateness is per event (t + grace <= watermark): a window's extent is not known in advance, and
 // with this rule no accepted event can ever fall into a window that is already final.
-// punctuated-aggregation.ts drives one machine per key and emits.
+// punctuated-aggregation.ts drives one machine per key and emits; exportState/importState carry a
+// key's machine through a changelog as plain data.
 import type { Aggregator } from './aggregators.ts'
 import type { PunctuatedDefinition } from './definitions.ts'
 
@@ -112,6 +113,19 @@ export class PunctuatedWindows<I, A> {
     let next = Infinity
     for (const window of this.pending) next = Math.min(next, window.last + this.#definition.graceMs)
     return next
+  }
+
+  /** The machine as plain data, sharing nothing mutable with it (the windows are copied). */
+  exportState(): { open: PunctuatedWindow<A> | null; pending: PunctuatedWindow<A>[]; boundary: number } {
+    return { open: this.open === undefined ? null : { ...this.open }, pending: this.pending.map((w) => ({ ...w })), boundary: this.#boundary }
+  }
+
+  /** Restores what exportState returned into a fresh machine. */
+  importState(state: { open: PunctuatedWindow<A> | null; pending: readonly PunctuatedWindow<A>[]; boundary: number }): void {
+    this.open = state.open === null ? undefined : { ...state.open }
+    this.pending.length = 0
+    for (const window of state.pending) this.pending.push({ ...window })
+    this.#boundary = state.boundary
   }
 
   /** True when the key holds no window. */

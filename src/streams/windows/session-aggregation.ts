@@ -12,12 +12,18 @@
 // closed sessions.)
 // 'update' mode emits the merged session after each event, preceded by a 'retract' of every
 // emitted session it replaced (Kafka Streams forwards a tombstone for those).
+// Export and restore: a key's state is its open sessions (bounds, accumulator, kept inputs); its
+// due time follows from them. The meta is the watermark.
 import { assert } from '../../base/assert.ts'
+import { SluiceError } from '../../base/errors.ts'
 import type { Aggregator } from './aggregators.ts'
 import type { SessionDefinition } from './definitions.ts'
 import { DueQueue } from './due-queue.ts'
 import { SessionWindows, type Session } from './session-windows.ts'
-import { checkTimestamp, checkWatermark, type AddOutcome, type EmitMode, type WindowOperator, type WindowSink } from './window-operator.ts'
+import {
+  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
+  type AddOutcome, type EmitMode, type WindowOperator, type WindowSink,
+} from './window-operator.ts'
 
 /** An open session with its accumulator (and, for 'none' aggregators, its inputs). */
 interface OpenSession<I, A> extends Session {
@@ -30,6 +36,8 @@ class KeySessions<K, I, A> {
   readonly key: K
   sessions: OpenSession<I, A>[] = []
   due = Infinity
+  /** The ChangedKeys round it was last marked changed in. */
+  changeRound = -1
 
   constructor(key: K) {
     this.key = key
@@ -50,8 +58,10 @@ export class SessionAggregation<K, I, A, O> implements WindowOperator<K, I> {
   readonly #due = new DueQueue<KeySessions<K, I, A>>()
   #watermark = -Infinity
   #isBusy = false
+  /** Keys changed since takeChangedKeys, when tracking (undefined: not tracking). */
+  readonly #changed: ChangedKeys<K> | undefined
 
-  constructor(definition: SessionDefinition, aggregator: Aggregator<I, A, O>, options: { emit: EmitMode; sink: WindowSink<K, O> }) {
+  constructor(definition: SessionDefinition, aggregator: Aggregator<I, A, O>, options: { emit: EmitMode; sink: WindowSink<K, O>; trackChanges?: boolean }) {
     this.definition = definition
     this.emit = options.emit
     this.#windows = new SessionWindows(definition)
@@ -59,6 +69,7 @@ export class SessionAggregation<K, I, A, O> implements WindowOperator<K, I> {
     this.#keepsInputs = aggregator.algebra === 'none'
     this.algorithm = this.#keepsInputs ? 'session-refold' : 'session-merge'
     this.#sink = options.sink
+    this.#changed = changedKeySet<K>(options.trackChanges)
   }
 
   get watermark(): number {
@@ -97,6 +108,7 @@ export class SessionAggregation<K, I, A, O> implements WindowOperator<K, I> {
       merged = { start: merge.start, end: merge.end, acc: aggregator.add(acc, value), inputs: undefined }
     }
     keyState.sessions.splice(merge.from, merge.to - merge.from, merged)
+    if (this.#changed !== undefined) this.#changed.mark(key, keyState)
     if (this.emit === 'update') {
       this.#isBusy = true
       try {
@@ -122,11 +134,63 @@ export class SessionAggregation<K, I, A, O> implements WindowOperator<K, I> {
       this.#due.drain(watermark, (state, due) => {
         if (state.due !== due) return // stale: rescheduled since, or dropped
         state.due = Infinity
+        if (this.#changed !== undefined) this.#changed.mark(state.key, state)
         this.#close(state)
       })
     } finally {
       this.#isBusy = false
     }
+  }
+
+  takeChangedKeys(): K[] {
+    return takeChanged(this.#changed)
+  }
+
+  exportKey(key: K): unknown {
+    const state = this.#keys.get(key)
+    if (state === undefined) return undefined
+    const sessions = state.sessions.map((s) => (s.inputs === undefined ? { start: s.start, end: s.end, acc: s.acc } : { start: s.start, end: s.end, acc: s.acc, inputs: s.inputs.slice() }))
+    return { sessions }
+  }
+
+  importKey(key: K, exported: unknown): void {
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    const old = this.#keys.get(key)
+    if (old !== undefined) {
+      old.due = Number.NaN
+      this.#keys.delete(key)
+    }
+    if (exported === undefined) return
+    const state = new KeySessions<K, I, A>(key)
+    let previousEnd = -Infinity
+    for (const item of exportedArray(exportedRecord(exported, 'importKey'), 'sessions', 'importKey')) {
+      const session = exportedRecord(item, 'importKey session')
+      const start = exportedNumber(session, 'start', 'importKey session')
+      const end = exportedNumber(session, 'end', 'importKey session')
+      if (!(start >= previousEnd && end > start)) throw new SluiceError('INVALID_ARGUMENT', `importKey: sessions must be sorted and disjoint, got [${start}, ${end}) after one ending at ${previousEnd}`)
+      const inputs = this.#keepsInputs ? (exportedArray(session, 'inputs', 'importKey session').slice() as I[]) : undefined
+      state.sessions.push({ start, end, acc: session['acc'] as A, inputs })
+      previousEnd = end
+    }
+    if (state.sessions.length === 0) return
+    this.#keys.set(key, state)
+    this.#reschedule(state)
+  }
+
+  exportMeta(): unknown {
+    return { ...this.#identity(), watermark: this.#watermark }
+  }
+
+  importMeta(exported: unknown): void {
+    const meta = exportedRecord(exported, 'importMeta')
+    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity)
+    checkMetaMatches(meta, this.#identity())
+    this.#watermark = exportedNumber(meta, 'watermark', 'importMeta')
+  }
+
+  /** What exported state must have been made by: this engine and algorithm (the gap may change: sessions keep their bounds). */
+  #identity(): Record<string, string> {
+    return { engine: 'session-windows', algorithm: this.algorithm }
   }
 
   /** Emits ('final') and forgets the sessions the watermark closed; drops a key left with none. */

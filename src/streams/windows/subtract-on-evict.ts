@@ -139,6 +139,23 @@ export class SubtractOnEvictStore<I, A> extends PaneDeque<A> implements PaneStor
     return this.size === 0 && this.#tailCount === 0
   }
 
+  get evictedBefore(): number {
+    return this.#evictedBefore
+  }
+
+  exportPanes(): unknown[] {
+    const out = this.exportEntries()
+    for (let j = 0; j < this.#tailCount; j++) out.push(this.#tailPosition(j), this.#tailAcc(j))
+    return out
+  }
+
+  /** Imports every pane into the array (the tail fills again with the next new panes); no window is positioned. */
+  importPanes(panes: readonly unknown[], evictedBefore: number): void {
+    assert(this.#tailCount === 0 && Number.isNaN(this.#runStart), 'panes are imported into a fresh store')
+    this.importEntries(panes)
+    this.#evictedBefore = evictedBefore
+  }
+
   /** Position of entry `i` (array or tail). */
   #position(i: number): number {
     const end = this.end

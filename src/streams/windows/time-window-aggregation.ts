@@ -14,6 +14,10 @@
 // Empty windows are never emitted. Sinks are called synchronously from add/advanceWatermark.
 // 'final' emission of an invertible aggregate has a faster layout of the same algorithm,
 // lockstep-aggregation.ts, which windowAggregation (window-aggregation.ts) picks for it.
+// Export and restore: a key's state is its store's pane partials, cursor, due time and eviction
+// bound; the meta is the watermark and the time origin that pane numbers count from. A key's
+// cursor may lag behind the watermark (advances that did not wake it); add() catches it up the
+// same way in a restored operator, so such a key needs no new export.
 import { assert } from '../../base/assert.ts'
 import type { Aggregator } from './aggregators.ts'
 import type { TimeWindowDefinition } from './definitions.ts'
@@ -21,7 +25,10 @@ import { DueQueue } from './due-queue.ts'
 import type { PaneGrid } from './pane-grid.ts'
 import { createPaneStore, type PaneStore, type WindowAlgorithm } from './pane-store.ts'
 import { TimeWindowGeometry } from './time-windows.ts'
-import { checkTimestamp, checkWatermark, type AddOutcome, type EmitMode, type WindowOperator, type WindowSink } from './window-operator.ts'
+import {
+  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
+  type AddOutcome, type EmitMode, type WindowOperator, type WindowSink,
+} from './window-operator.ts'
 
 /** Keyed tumbling/sliding window aggregation. */
 export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I> {
@@ -41,8 +48,10 @@ export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I> {
   /** First window start whose end is after the watermark ('update' first-emits those before it). */
   #firstUnended = -Infinity
   #isBusy = false
+  /** Keys changed since takeChangedKeys, when tracking (undefined: not tracking, nothing recorded). */
+  readonly #changed: ChangedKeys<K> | undefined
 
-  constructor(definition: TimeWindowDefinition, aggregator: Aggregator<I, A, O>, options: { algorithm: WindowAlgorithm; emit: EmitMode; sink: WindowSink<K, O> }) {
+  constructor(definition: TimeWindowDefinition, aggregator: Aggregator<I, A, O>, options: { algorithm: WindowAlgorithm; emit: EmitMode; sink: WindowSink<K, O>; trackChanges?: boolean }) {
     this.definition = definition
     this.#geometry = new TimeWindowGeometry(definition)
     this.#grid = this.#geometry.grid
@@ -51,6 +60,7 @@ export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I> {
     this.algorithm = this.#grid.windowPanes === 1 ? 'per-window' : options.algorithm
     this.emit = options.emit
     this.#sink = options.sink
+    this.#changed = changedKeySet<K>(options.trackChanges)
   }
 
   get watermark(): number {
@@ -86,6 +96,7 @@ export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I> {
       }
     }
     state.add(pane, value)
+    if (this.#changed !== undefined) this.#changed.mark(key, state)
     const firstStart = grid.firstStartContaining(pane)
     if (!isUpdate) {
       // Final mode: the event can only bring this key's next close time forward.
@@ -124,12 +135,61 @@ export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I> {
       this.#due.drain(this.#geometry.relativeMs(watermark), (state, due) => {
         if (state.due !== due) return // stale: rescheduled since, or dropped
         state.due = Infinity
+        if (this.#changed !== undefined) this.#changed.mark(state.key as K, state)
         if (this.emit === 'final') this.#closeFinal(state)
         else this.#advanceUpdate(state)
       })
     } finally {
       this.#isBusy = false
     }
+  }
+
+  takeChangedKeys(): K[] {
+    return takeChanged(this.#changed)
+  }
+
+  exportKey(key: K): unknown {
+    const state = this.#keys.get(key)
+    if (state === undefined) return undefined
+    return { cursor: state.cursor, due: state.due, evictedBefore: state.evictedBefore, panes: state.exportPanes() }
+  }
+
+  importKey(key: K, exported: unknown): void {
+    assert(!this.#isBusy, 'a window sink must not call back into its operator')
+    const old = this.#keys.get(key)
+    if (old !== undefined) this.#drop(old)
+    if (exported === undefined) return
+    const record = exportedRecord(exported, 'importKey')
+    const state = createPaneStore(this.algorithm, this.#aggregator, this.#grid)
+    state.importPanes(exportedArray(record, 'panes', 'importKey'), exportedNumber(record, 'evictedBefore', 'importKey'))
+    state.key = key
+    state.cursor = exportedNumber(record, 'cursor', 'importKey')
+    this.#keys.set(key, state)
+    const due = exportedNumber(record, 'due', 'importKey')
+    if (Number.isFinite(due)) this.#schedule(state, due)
+  }
+
+  exportMeta(): unknown {
+    const geometry = this.#geometry
+    return { ...this.#identity(), watermark: this.#watermark, originMs: this.#isAnchored ? geometry.originPane * geometry.paneMs : null }
+  }
+
+  importMeta(exported: unknown): void {
+    const meta = exportedRecord(exported, 'importMeta')
+    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity && !this.#isAnchored)
+    checkMetaMatches(meta, this.#identity())
+    const originMs = meta['originMs']
+    if (originMs !== null) this.#anchor(exportedNumber(meta, 'originMs', 'importMeta'))
+    const watermark = exportedNumber(meta, 'watermark', 'importMeta')
+    this.#watermark = watermark
+    this.#firstOpen = this.#geometry.firstOpenStart(watermark)
+    this.#firstUnended = this.#geometry.firstUnendedStart(watermark)
+  }
+
+  /** What exported state must have been made by: this engine, algorithm, emit mode and pane geometry. */
+  #identity(): Record<string, string> {
+    const { sizeMs, advanceMs } = this.definition
+    return { engine: 'time-windows', algorithm: this.algorithm, emit: this.emit, window: `${sizeMs}/${advanceMs}` }
   }
 
   /** Counts panes from the first time seen (before any state exists), to keep them small integers. */

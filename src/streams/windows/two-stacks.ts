@@ -87,6 +87,19 @@ export class TwoStacksStore<I, A> extends PaneDeque<A> implements PaneStore<I, A
     return this.size === 0
   }
 
+  get evictedBefore(): number {
+    return this.#evictedBefore
+  }
+
+  exportPanes(): unknown[] {
+    return this.exportEntries()
+  }
+
+  importPanes(panes: readonly unknown[], evictedBefore: number): void {
+    this.importEntries(panes)
+    this.#evictedBefore = evictedBefore
+  }
+
   /** The aggregate from the start of entry `index`'s block through it. */
   #prefixAt(index: number): A {
     // Entry i: slots[4i] position, [4i+1] partial, [4i+2] prefix, [4i+3] suffix.

@@ -39,6 +39,7 @@ export function windowAggregation<K, I, A, O>(window: WindowDefinition<I>, aggre
   const algorithm = options.algorithm ?? defaultAlgorithm(aggregator as Aggregator<unknown, unknown, unknown>)
   checkAlgorithm(algorithm, aggregator as Aggregator<unknown, unknown, unknown>)
   const sink = options.sink
+  const trackChanges = options.trackChanges
   switch (window.kind) {
     case 'tumbling':
     case 'sliding':
@@ -46,15 +47,15 @@ export function windowAggregation<K, I, A, O>(window: WindowDefinition<I>, aggre
       // layout of subtract-on-evict (lockstep-aggregation.ts). A tumbling window is one pane, and
       // one accumulator per window is already all it costs.
       if (emit === 'final' && algorithm === 'subtract-on-evict' && window.sizeMs !== window.advanceMs) {
-        return new LockstepAggregation<K, I, A, O>(window, aggregator, { sink })
+        return new LockstepAggregation<K, I, A, O>(window, aggregator, { sink, trackChanges })
       }
-      return new TimeWindowAggregation<K, I, A, O>(window, aggregator, { algorithm, emit, sink })
+      return new TimeWindowAggregation<K, I, A, O>(window, aggregator, { algorithm, emit, sink, trackChanges })
     case 'count':
-      return new CountAggregation<K, I, A, O>(window, aggregator, { algorithm, emit, sink })
+      return new CountAggregation<K, I, A, O>(window, aggregator, { algorithm, emit, sink, trackChanges })
     case 'session':
-      return new SessionAggregation<K, I, A, O>(window, aggregator, { emit, sink })
+      return new SessionAggregation<K, I, A, O>(window, aggregator, { emit, sink, trackChanges })
     case 'punctuated':
-      return new PunctuatedAggregation<K, I, A, O>(window, aggregator, { emit, sink })
+      return new PunctuatedAggregation<K, I, A, O>(window, aggregator, { emit, sink, trackChanges })
     default:
       throw new SluiceError('INVALID_ARGUMENT', `unknown window kind ${String((window as { kind?: unknown }).kind)}; build windows with tumbling(), sliding(), session(), countWindow() or punctuated()`)
   }

@@ -2,8 +2,10 @@
 // the runtime calls add(key, timestamp, value) for each record and advanceWatermark(w) as event
 // (or processing) time moves, and results come out through a sink, synchronously, from inside
 // those two calls. Emit modes, result kinds and outcomes are defined here once; the engines are
-// time-window-aggregation.ts, session-aggregation.ts, count-aggregation.ts and
-// punctuated-aggregation.ts, and window-aggregation.ts picks one for a definition.
+// time-window-aggregation.ts, lockstep-aggregation.ts, session-aggregation.ts, count-aggregation.ts
+// and punctuated-aggregation.ts, and window-aggregation.ts picks one for a definition. Each engine's
+// state can be exported per key and restored (changelog-backed fault tolerance, see README.md);
+// the shared helpers for that live at the bottom of this file.
 import { SluiceError } from '../../base/errors.ts'
 
 /**
@@ -49,6 +51,28 @@ export interface WindowOperator<K, I> {
    * Infinity closes every time-based window: the end of a bounded input.
    */
   advanceWatermark(watermark: number): void
+  /**
+   * The keys whose state changed (by add, or by advanceWatermark: windows closed, panes evicted,
+   * the key emptied) since the last call, each once; export each and write it to the changelog.
+   * Only with `trackChanges: true` (INVALID_ARGUMENT otherwise).
+   */
+  takeChangedKeys(): K[]
+  /**
+   * The key's whole state as plain structured-clonable data (arrays, numbers, plain objects, the
+   * aggregator's accumulators as they are), or undefined when the key holds none (a tombstone).
+   * The value shares nothing mutable with the operator. Its positions are relative to the
+   * operator-wide state: restore with the exportMeta() of the same checkpoint or a later one.
+   */
+  exportKey(key: K): unknown
+  /**
+   * Installs a state exportKey returned (replacing the key's state if it has one; undefined
+   * removes the key), after importMeta. Rebuilds the engine's indexes (due times, shared buckets).
+   */
+  importKey(key: K, state: unknown): void
+  /** Operator-wide state (watermark, time origin, …), plain data, written under a reserved changelog key. */
+  exportMeta(): unknown
+  /** Restores exportMeta() into an operator built with the same definition and options, before any importKey or add. */
+  importMeta(meta: unknown): void
 }
 
 /** Options shared by every windowed aggregation. */
@@ -56,6 +80,11 @@ export interface WindowOperatorOptions<K, O> {
   /** When to emit (default 'update'). */
   emit?: EmitMode
   sink: WindowSink<K, O>
+  /**
+   * Record which keys change, for takeChangedKeys() (default false: nothing is recorded, and add
+   * and advanceWatermark pay nothing for it).
+   */
+  trackChanges?: boolean
 }
 
 /** Throws INVALID_ARGUMENT unless `timestamp` is a safe integer (ms). */
@@ -77,4 +106,77 @@ export function checkEmitMode(emit: unknown): EmitMode {
   if (emit === undefined) return 'update'
   if (emit !== 'update' && emit !== 'final') throw new SluiceError('INVALID_ARGUMENT', `emit must be 'update' or 'final', got ${String(emit)}`)
   return emit
+}
+
+/**
+ * The keys changed since the last take(). Per-key states carry `changeRound`: a state marked in
+ * the current round is already in the set, so the next event on that key costs a field compare,
+ * not a Set insertion.
+ */
+export class ChangedKeys<K> {
+  readonly #keys = new Set<K>()
+  /** Bumped by take(); states remember the round they were last marked in. */
+  #round = 0
+
+  /** Records that `key` (whose state is `state`) changed. */
+  mark(key: K, state: { changeRound: number }): void {
+    if (state.changeRound === this.#round) return
+    state.changeRound = this.#round
+    this.#keys.add(key)
+  }
+
+  /** Returns and forgets the keys marked since the last call. */
+  take(): K[] {
+    const keys = [...this.#keys]
+    this.#keys.clear()
+    this.#round++
+    return keys
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless `trackChanges` is a boolean or undefined; returns the recorder of changed keys, if any. */
+export function changedKeySet<K>(trackChanges: unknown): ChangedKeys<K> | undefined {
+  if (trackChanges === undefined || trackChanges === false) return undefined
+  if (trackChanges !== true) throw new SluiceError('INVALID_ARGUMENT', `trackChanges must be a boolean, got ${String(trackChanges)}`)
+  return new ChangedKeys<K>()
+}
+
+/** Returns and clears the changed keys; INVALID_ARGUMENT when the operator does not track them. */
+export function takeChanged<K>(changed: ChangedKeys<K> | undefined): K[] {
+  if (changed === undefined) throw new SluiceError('INVALID_ARGUMENT', 'takeChangedKeys needs an operator built with trackChanges: true')
+  return changed.take()
+}
+
+/** The fields of an exported state or meta, or INVALID_ARGUMENT naming what was restored when it is not one. */
+export function exportedRecord(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SluiceError('INVALID_ARGUMENT', `${what}: expected an exported state object, got ${String(value)}`)
+  return value as Record<string, unknown>
+}
+
+/** Checks that exported meta comes from an operator of the same kind and settings (`expected`), else INVALID_ARGUMENT. */
+export function checkMetaMatches(meta: Record<string, unknown>, expected: Record<string, string>): void {
+  for (const [field, value] of Object.entries(expected)) {
+    if (meta[field] !== value) {
+      throw new SluiceError('INVALID_ARGUMENT', `importMeta: the state was exported with ${field} '${String(meta[field])}', this operator has '${value}' (state of one engine cannot be restored into another)`)
+    }
+  }
+}
+
+/** A number field of exported state, or INVALID_ARGUMENT. */
+export function exportedNumber(record: Record<string, unknown>, field: string, what: string): number {
+  const value = record[field]
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new SluiceError('INVALID_ARGUMENT', `${what}: field ${field} must be a number, got ${String(value)}`)
+  return value
+}
+
+/** An array field of exported state, or INVALID_ARGUMENT. */
+export function exportedArray(record: Record<string, unknown>, field: string, what: string): unknown[] {
+  const value = record[field]
+  if (!Array.isArray(value)) throw new SluiceError('INVALID_ARGUMENT', `${what}: field ${field} must be an array, got ${String(value)}`)
+  return value
+}
+
+/** INVALID_ARGUMENT unless the operator is still fresh (importMeta comes before any add or importKey). */
+export function checkFresh(isFresh: boolean): void {
+  if (!isFresh) throw new SluiceError('INVALID_ARGUMENT', 'importMeta needs a fresh operator: call it before any add, advanceWatermark or importKey')
 }
