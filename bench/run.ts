@@ -18,8 +18,10 @@ import { describeMachine } from './machine.ts'
 import { recovery } from './recovery.ts'
 import { SKETCH_BENCHMARKS } from './sketches/benchmarks.ts'
 import { STREAMS_BENCHMARKS } from './streams/benchmarks.ts'
+import { latencyBenchmark } from './streams/latency.ts'
+import { pipelineBenchmark } from './streams/pipeline.ts'
 
-const BENCHMARKS: readonly Benchmark[] = [buildAppend, appendBatches, flushAlways, consume, recovery, consumeRss, ...SKETCH_BENCHMARKS, ...STREAMS_BENCHMARKS, brokerBenchmark]
+const BENCHMARKS: readonly Benchmark[] = [buildAppend, appendBatches, flushAlways, consume, recovery, consumeRss, ...SKETCH_BENCHMARKS, ...STREAMS_BENCHMARKS, pipelineBenchmark, latencyBenchmark, brokerBenchmark]
 
 function cleanUp(): void {
   killChildren()

@@ -4,6 +4,8 @@
 // client layer cannot import itself.
 import { startBroker } from './broker/listener.ts'
 import { registerLogServer } from './client/sluice.ts'
+// Installs sluice.streams(name, options): the streams engine extends the client (see the module).
+import './streams/runtime/sluice-streams.ts'
 
 export { Sluice, type Listener, type ListenOptions, type SluiceConnectOptions, type SluiceOpenOptions } from './client/sluice.ts'
 export { Producer } from './client/producer.ts'

@@ -21,3 +21,10 @@ export { describeTopology, topologyProblems, validateTopology } from './topology
 export type {
   CopartitionGroup, InternalTopic, NodeId, NodeKind, StoreSpec, SubTopology, Topology, TopologyNode,
 } from './topology/index.ts'
+export { StreamsApp } from './runtime/streams-app.ts'
+export type { RuntimeState, Guarantee } from './runtime/streams-runtime.ts'
+export type { ErrorAction, ErrorContext, ErrorHandler } from './runtime/error-handler.ts'
+// Loading sluice/streams installs sluice.streams(name, options) on the client's Sluice.
+import './runtime/sluice-streams.ts'
+export { replay, formatReplayReport, isReplaySame } from './runtime/replay.ts'
+export type { ReplayOptions, ReplayReport, ReplayTopicReport, ReplayChange, ReplayKeyValue, ReplayStart } from './runtime/replay.ts'

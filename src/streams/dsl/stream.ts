@@ -9,7 +9,7 @@ import type { JoinType, NodeId } from '../topology/index.ts'
 import { recordAggregate, windowWithOptions, type AggregateOperation } from './aggregation.ts'
 import { checkFunction, checkName, DEFAULT_SERDE, durationOption, type StreamState } from './graph-builder.ts'
 import { DSL, erased, sameApp, type Internals } from './internal.ts'
-import { Table } from './table.ts'
+import { Table, type WindowedTable } from './table.ts'
 import type { AggregateOptions, JoinWindowOptions, KeyByOptions, KeyValue, ToOptions, ToTableOptions, WindowOptions } from './types.ts'
 import { WindowedStream } from './windowed.ts'
 import {
@@ -196,6 +196,23 @@ export class Stream<K, V> {
    */
   groupByKey(): KeyedStream<NonNullable<K>, V> {
     return new KeyedStream(this[DSL])
+  }
+
+  /**
+   * How often each value occurs: a table keyed by the value (Spark's countByValue).
+   * @example hashtags.countByValue({ keySerde: stringSerde })
+   */
+  countByValue(options: KeyByOptions<V> & AggregateOptions<number> = {}): Table<V, number> {
+    return this.keyBy((value) => value, options).count(options)
+  }
+
+  /**
+   * How often each value occurs per window, incrementally (Spark's countByValueAndWindow: count is
+   * invertible, so a sliding window subtracts what leaves it instead of recounting).
+   * @example hashtags.countByValueAndWindow(sliding({ size: '10m', every: '1s' }))
+   */
+  countByValueAndWindow(window: WindowDefinition<V>, options: KeyByOptions<V> & WindowOptions & AggregateOptions<number> = {}): WindowedTable<V, V, number> {
+    return this.keyBy((value) => value, options).window(window, options).count(options)
   }
 
   /**

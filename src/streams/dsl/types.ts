@@ -4,6 +4,7 @@
 // Streams' KTable); joiners take the two values and then the key.
 import type { Serde } from '../serdes/index.ts'
 import type { Duration } from '../windows/index.ts'
+import type { ErrorHandler } from '../runtime/error-handler.ts'
 
 export type { KeyValue, EmitMode } from '../topology/index.ts'
 
@@ -13,10 +14,22 @@ export interface Windowed<K> {
   readonly window: { readonly start: number; readonly end: number }
 }
 
-/** Options of a streams app. */
+/** Options of a streams app (the DSL keeps them; the runtime reads them at start). */
 export interface AppOptions {
   /** Delivery guarantee the runtime gives (default 'at-least-once'). */
   guarantee?: 'at-most-once' | 'at-least-once' | 'exactly-once'
+  /** What to do with a record that fails to deserialize or process: 'fail' (default), 'skip', { deadLetter: topic }, or a function choosing. */
+  onError?: ErrorHandler
+  /** How often offsets (and, under exactly-once, outputs) are committed (default 100 ms exactly-once, 1 s otherwise). */
+  commitInterval?: Duration
+  /** Wall-clock time after which a quiet input partition stops holding the watermark back (default '10s'). */
+  idleTimeout?: Duration
+  /** Where key-value stores keep their bytes: 'memory' (default; rebuilt from changelogs) or 'lmdb' (on disk under stateDir). */
+  stateStore?: 'memory' | 'lmdb'
+  /** How long the group waits for a silent instance before moving its partitions (Kafka's session.timeout.ms; default '45s'). */
+  sessionTimeout?: Duration
+  /** Directory of local state for 'lmdb' (default `<dataDir>/.streams` embedded, `./sluice-state` connected). */
+  stateDir?: string
 }
 
 /** Key serde option: optional when keys are text (the default serde reads them as strings), required otherwise. */
