@@ -45,9 +45,7 @@ export async function run(options: RunOptions = {}): Promise<IotRun> {
   const print = options.print ?? console.log
   const readings = generateReadings(new Random(options.seed ?? 3))
   return withSluice(options, async (sluice) => {
-    // TODO(runtime): more partitions once a repartition task's watermark waits for every upstream
-    // writer (see src/streams/testing/windows-reference.test.ts, the embedded test).
-    await createInputTopic(sluice, 'readings', 1)
+    await createInputTopic(sluice, 'readings', 2)
     const producer = sluice.producer({ lingerMs: 5 })
     await producer.send('readings', readings.map((r) => ({ key: r.sensor, value: r, timestamp: r.ts })))
     await producer.close()

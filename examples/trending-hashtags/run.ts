@@ -42,10 +42,7 @@ export async function run(options: RunOptions = {}): Promise<TrendingRun> {
   const print = options.print ?? console.log
   const posts = generatePosts(new Random(options.seed ?? 42))
   return withSluice(options, async (sluice: Sluice) => {
-    // TODO(runtime): 2 partitions once a repartition task's watermark waits for every upstream
-    // writer; today the first partition processed runs it ahead and the other one's posts come
-    // out late (src/streams/testing/windows-reference.test.ts, the embedded test).
-    await createInputTopic(sluice, 'posts', 1)
+    await createInputTopic(sluice, 'posts', 2)
     const producer = sluice.producer({ lingerMs: 5 })
     await producer.send('posts', posts.map((p) => ({ key: p.user, value: p, timestamp: p.ts })))
     await producer.close()
