@@ -53,7 +53,7 @@ class Generator {
   #timer: NodeJS.Timeout | undefined
   readonly #keys = Array.from({ length: KEYS }, (_, i) => `key-${i.toString().padStart(4, '0')}`)
 
-  constructor(readonly ratePerSecond: number, readonly send: (records: ProducerRecord[]) => Promise<unknown>) {}
+  constructor(readonly ratePerSecond: number, readonly send: (records: ProducerRecord[]) => Promise<unknown>, readonly isKeyed = false) {}
 
   start(): void {
     const startMs = performance.now()
@@ -69,7 +69,7 @@ class Generator {
           for (let i = 0; i < count; i++) {
             const n = this.sent + i
             const event: Event = { k: this.#keys[n % KEYS]!, t: nowMs, s: startMs + (n * 1000) / this.ratePerSecond }
-            records[i] = { value: event }
+            records[i] = this.isKeyed ? { key: event.k, value: event } : { value: event }
           }
           this.sent += count
           this.send(records).catch((error: unknown) => { this.failure ??= error })
@@ -123,10 +123,19 @@ interface LatencyRun {
   loopDelay: { p50: number; p99: number; max: number }
 }
 
-/** The app under test: keyBy + 1 s tumbling count-with-stamp, emitting every update to `output`. */
-function buildApp(sluice: Sluice, name: string, input: string, output: string): ReturnType<Sluice['streams']> {
+/**
+ * How the app finds its key: 'keyBy' re-keys by a field (one repartition topic: two more hops);
+ * 'keyed' reads input the producer already keyed by that field (groupByKey, no repartition), as an
+ * app does when producers key by card, sensor or user.
+ */
+type Shape = 'keyBy' | 'keyed'
+
+/** The app under test: keyBy (or groupByKey) + 1 s tumbling count-with-stamp, emitting every update to `output`. */
+function buildApp(sluice: Sluice, name: string, input: string, output: string, shape: Shape): ReturnType<Sluice['streams']> {
   const app = sluice.streams(name, { guarantee: 'at-least-once', commitInterval: COMMIT_INTERVAL_MS })
-  app.stream<Event>(input).keyBy((e) => e.k).window(tumbling({ size: '1s' }), { emit: 'update' }).aggregate(countWithStamp).toStream().to(output)
+  const events = app.stream<Event>(input)
+  const keyed = shape === 'keyBy' ? events.keyBy((e) => e.k) : events.groupByKey()
+  keyed.window(tumbling({ size: '1s' }), { emit: 'update' }).aggregate(countWithStamp).toStream().to(output)
   return app
 }
 
@@ -135,34 +144,36 @@ function buildApp(sluice: Sluice, name: string, input: string, output: string): 
  * measured part; with `isHopTimed`, also the first hop (a third reader on the repartition topic,
  * which costs the thread a JSON parse per event, so the target run leaves it out).
  */
-async function measureLatency(sluice: Sluice, ratePerSecond: number, label: string, isHopTimed: boolean): Promise<LatencyRun> {
+async function measureLatency(sluice: Sluice, ratePerSecond: number, label: string, isHopTimed: boolean, shape: Shape = 'keyBy'): Promise<LatencyRun> {
   const input = `events-${label}`
   const output = `counts-${label}`
   await sluice.admin.createTopic(input, { partitions: 1 })
   await sluice.admin.createTopic(output, { partitions: 1 })
-  const app = buildApp(sluice, `latency-${label}`, input, output)
+  const app = buildApp(sluice, `latency-${label}`, input, output, shape)
   await app.start()
   const loopDelay = monitorEventLoopDelay({ resolution: 1 })
   const reader = sluice.consumer({ autoOffsetReset: 'earliest' })
   reader.assign([{ topic: output, partition: 0, offset: 'beginning' }])
   const producer = sluice.producer({ idempotent: true, acks: 'all', lingerMs: 0 })
-  const generator = new Generator(ratePerSecond, (records) => producer.send(input, records))
+  const generator = new Generator(ratePerSecond, (records) => producer.send(input, records), shape === 'keyed')
   const startMs = performance.now()
   const log = new LatencyLog(startMs + WARMUP_SECONDS * 1000, startMs + (WARMUP_SECONDS + MEASURE_SECONDS) * 1000)
   // Hop 1: the app's repartition topic, read like the output (its values are the events, JSON).
   const repartition = (await sluice.admin.listTopics({ includeInternal: true })).find((t) => t.name.startsWith(`latency-${label}-`) && t.name.endsWith('-repartition'))
-  if (repartition === undefined) throw new Error(`no repartition topic for app latency-${label}`)
+  if (repartition === undefined && shape === 'keyBy') throw new Error(`no repartition topic for app latency-${label}`)
   const hopReader = sluice.consumer({ autoOffsetReset: 'earliest' })
-  hopReader.assign([{ topic: repartition.name, partition: 0, offset: 'beginning' }])
+  if (repartition !== undefined) hopReader.assign([{ topic: repartition.name, partition: 0, offset: 'beginning' }])
   const hop = new LatencyLog(log.fromMs, log.toMs)
   let isReading = true
   let updates = 0
   const hopReading = (async () => {
-    while (isReading && isHopTimed) {
+    while (isReading && isHopTimed && repartition !== undefined) {
       const records = await hopReader.poll({ timeoutMs: 100 })
       const nowMs = performance.now()
       for (const record of records) {
-        const event = JSON.parse(record.value!.toString('utf8')) as Event
+        // Watermark markers (no key, no value) share the repartition topic with the events.
+        if (record.value === null) continue
+        const event = JSON.parse(record.value.toString('utf8')) as Event
         hop.add(nowMs, [1, event.t, event.s])
       }
     }
@@ -219,19 +230,22 @@ async function measureLatency(sluice: Sluice, ratePerSecond: number, label: stri
 }
 
 /** The app's throughput alone: seconds to turn `count` pre-produced events into `count` updates. */
-async function capacity(sluice: Sluice, count: number): Promise<number> {
-  await sluice.admin.createTopic('events-backlog', { partitions: 1 })
-  await sluice.admin.createTopic('counts-backlog', { partitions: 1 })
+async function capacity(sluice: Sluice, count: number, shape: Shape = 'keyBy'): Promise<number> {
+  await sluice.admin.createTopic(`events-backlog-${shape}`, { partitions: 1 })
+  await sluice.admin.createTopic(`counts-backlog-${shape}`, { partitions: 1 })
   const producer = sluice.producer({ idempotent: true, acks: 'all', lingerMs: 0 })
   for (let from = 0; from < count; from += 1000) {
-    await producer.send('events-backlog', Array.from({ length: Math.min(1000, count - from) }, (_, i) => ({ value: { k: `key-${((from + i) % KEYS).toString().padStart(4, '0')}`, t: 0, s: 0 } satisfies Event })))
+    await producer.send(`events-backlog-${shape}`, Array.from({ length: Math.min(1000, count - from) }, (_, i) => {
+      const k = `key-${((from + i) % KEYS).toString().padStart(4, '0')}`
+      return { key: shape === 'keyed' ? k : null, value: { k, t: 0, s: 0 } satisfies Event }
+    }))
   }
   await producer.close()
-  const app = buildApp(sluice, 'latency-capacity', 'events-backlog', 'counts-backlog')
+  const app = buildApp(sluice, `latency-capacity-${shape}`, `events-backlog-${shape}`, `counts-backlog-${shape}`, shape)
   const started = performance.now()
   try {
     await app.start()
-    while (sluice.coordinator.partition('counts-backlog', 0).highWatermark < count) {
+    while (sluice.coordinator.partition(`counts-backlog-${shape}`, 0).highWatermark < count) {
       if (app.state === 'error') throw app.failure
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
@@ -266,6 +280,25 @@ export const latencyBenchmark = {
         printDetails('low', low)
         const high = await measureLatency(sluice, RATE_PER_SECOND, 'target', false)
         printDetails('target', high)
+        const keyedSeconds = await capacity(sluice, CAPACITY_EVENTS, 'keyed')
+        const keyed = await measureLatency(sluice, RATE_PER_SECOND, 'keyed', false, 'keyed')
+        printDetails('keyed', keyed)
+        report({
+          name: `streams: end-to-end latency, input keyed by the producer, groupByKey + 1 s tumbling count (emit update), ${rate(RATE_PER_SECOND, 1, 'events/s')} offered`,
+          figure: describeRun(keyed),
+          baseline: `generator lag p99 ${ms(keyed.lagP99Ms)}`,
+          ratio: Number.NaN,
+          target: `p99 <= ${TARGET_P99_MS} ms at 100 k events/s`,
+          pass: keyed.updates === keyed.sent && keyed.latency.p99 <= TARGET_P99_MS && RATE_PER_SECOND >= 100_000,
+        })
+        report({
+          name: 'streams: that app\'s throughput on a backlog (groupByKey + tumbling count, every update written)',
+          figure: rate(CAPACITY_EVENTS, keyedSeconds, 'events/s'),
+          baseline: '-',
+          ratio: Number.NaN,
+          target: 'info',
+          pass: null,
+        })
         report({
           name: `streams: end-to-end latency, keyBy + 1 s tumbling count (emit update), ${rate(RATE_PER_SECOND, 1, 'events/s')} offered`,
           figure: describeRun(high),

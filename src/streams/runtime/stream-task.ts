@@ -63,6 +63,8 @@ export interface TaskMetrics extends DropCounter {
 interface SourceSpec {
   node: SourceNode
   next: Downstream
+  /** `<topic>-<partition>`: the input's name in TaskWatermarks. */
+  inputKey: string
 }
 
 /** An error raised while serializing an output, so the handler is told the right stage. */
@@ -89,8 +91,13 @@ export class StreamTask {
   #broadcastUpTo = -Infinity
   readonly #internalSinks: string[] = []
   #current: InputRecord | undefined
+  /** The current record's deserialized value (identity tells a sink it is unchanged). */
+  #currentValue: unknown = undefined
+  #lastBroadcastMs = -Infinity
   #watermarkStamp: [string, Buffer] = [WATERMARK_HEADER, encodeWatermark(-Infinity)]
   readonly #writerStamp: [string, Buffer]
+  /** The headers of this task's repartition records: one array, replaced when the watermark moves. */
+  #stamps: Array<[string, Buffer]>
 
   constructor(options: StreamTaskOptions) {
     this.#options = options
@@ -100,6 +107,7 @@ export class StreamTask {
     this.#watermarks = new TaskWatermarks(options.idleTimeoutMs)
     // The writer is the task, not the process: a task that moves to another process stays one writer.
     this.#writerStamp = [WRITER_HEADER, Buffer.from(this.id)]
+    this.#stamps = [this.#watermarkStamp, this.#writerStamp]
     this.#build()
     for (const topic of this.#sources.keys()) {
       const writers = options.upstreamWriters.get(topic)
@@ -163,7 +171,7 @@ export class StreamTask {
     const metrics = this.metrics
     switch (node.kind) {
       case 'source':
-        this.#sources.set(node.topic, { node, next: h.out })
+        this.#sources.set(node.topic, { node, next: h.out, inputKey: `${node.topic}-${this.partition}` })
         return h.out
       case 'sink':
         return this.#sink(node)
@@ -230,20 +238,35 @@ export class StreamTask {
     const collector = this.#options.collector
     const { keySerde, valueSerde, topic, isInternal } = node
     if (isInternal) this.#internalSinks.push(topic)
+    // After keyBy (and filters) the value is still the one read from the source: its bytes go out
+    // as they came in, saving a serialize per record on every repartition hop. Selectors and
+    // predicates must not modify values (the DSL documents this), or the change would not show.
+    const source = this.#unchangedValueSource(node)
     return {
       process: (key, value, timestamp) => {
         let keyBytes: Buffer | null
         let valueBytes: Buffer | null
         try {
           keyBytes = serializeOrNull(keySerde, key)
-          valueBytes = serializeOrNull(valueSerde, value)
+          const current = this.#current
+          valueBytes = source !== undefined && current !== undefined && value === this.#currentValue && source.valueSerde === valueSerde && current.topic === source.topic
+            ? current.value
+            : serializeOrNull(valueSerde, value)
         } catch (error) {
           throw new SerializeError(`${node.id} (to '${topic}'): ${error instanceof Error ? error.message : String(error)}`, { cause: error })
         }
-        const headers = isInternal ? [this.#watermarkStamp, this.#writerStamp] : undefined
-        collector.send({ topic, partition: undefined, key: keyBytes, value: valueBytes, timestamp, headers })
+        // Repartition records carry the writer's watermark: lateness downstream is decided per record, exactly.
+        collector.send({ topic, partition: undefined, key: keyBytes, value: valueBytes, timestamp, headers: isInternal ? this.#stamps : undefined })
       },
     }
+  }
+
+  /** The source whose values reach `sink` unchanged (only keyBy and filters between), if one does. */
+  #unchangedValueSource(sink: SinkNode): SourceNode | undefined {
+    const byId = new Map(this.#options.topology.nodes.map((n) => [n.id, n]))
+    let node = byId.get(sink.inputs[0] ?? '')
+    while (node !== undefined && (node.kind === 'key-by' || node.kind === 'filter') && node.inputs.length === 1) node = byId.get(node.inputs[0]!)
+    return node?.kind === 'source' ? node : undefined
   }
 
   #changelogSink(spec: StoreSpec): ChangelogSink {
@@ -295,7 +318,7 @@ export class StreamTask {
         }
       }
       const stamp = node.isInternal ? readStamp(record.headers) : undefined
-      this.#watermarks.observe(`${record.topic}-${record.partition}`, timestamp, node.timestamp.maxOutOfOrderMs, nowMs, stamp?.writer, stamp?.watermark)
+      this.#watermarks.observe(source.inputKey, timestamp, node.timestamp.maxOutOfOrderMs, nowMs, stamp?.writer, stamp?.watermark)
       if (stamp !== undefined && record.key === null && record.value === null) {
         // A watermark marker from an upstream task: time moves, nothing is processed.
         const watermark = this.#watermarks.update(nowMs)
@@ -306,6 +329,7 @@ export class StreamTask {
       // what closes is emitted first and the record's repartition copies carry the new watermark.
       const watermark = this.#watermarks.update(nowMs)
       if (watermark !== this.#closedUpTo) this.#closeUpTo(watermark)
+      this.#currentValue = value
       try {
         source.next.process(key, value, timestamp)
       } catch (error) {
@@ -315,6 +339,7 @@ export class StreamTask {
       this.metrics.processedRecords++
     } finally {
       this.#current = undefined
+      this.#currentValue = undefined
     }
   }
 
@@ -342,11 +367,15 @@ export class StreamTask {
     const watermark = this.#watermarks.update(nowMs)
     this.#closeUpTo(watermark)
     for (const op of this.#processingTimeOperators) op.advanceWatermark(nowMs)
-    if (watermark > this.#broadcastUpTo && this.#internalSinks.length > 0) {
-      // Every partition of every repartition topic this task writes learns its watermark, even
-      // those no record of it went to (Flink broadcasts watermarks across a shuffle the same way).
+    const isHeartbeatDue = nowMs - this.#lastBroadcastMs >= this.#options.idleTimeoutMs / 2 && watermark > -Infinity
+    if ((watermark > this.#broadcastUpTo || isHeartbeatDue) && this.#internalSinks.length > 0) {
+      // Every partition of every repartition topic this task writes learns its watermark from a
+      // marker record, even those no record of it went to (Flink broadcasts watermarks across a
+      // shuffle the same way); a heartbeat every half idle timeout keeps a writer whose watermark
+      // stands still from being taken for idle.
       this.#broadcastUpTo = watermark
-      const headers = [this.#watermarkStamp, this.#writerStamp]
+      this.#lastBroadcastMs = nowMs
+      const headers = this.#stamps
       for (const topic of this.#internalSinks) {
         const partitions = this.#options.partitionsOf(topic)
         for (let p = 0; p < partitions; p++) this.#options.collector.send({ topic, partition: p, key: null, value: null, timestamp: nowMs, headers })
@@ -364,7 +393,10 @@ export class StreamTask {
     if (watermark === -Infinity) return
     this.#closedUpTo = watermark
     const stamp = encodeWatermark(watermark)
-    if (!stamp.equals(this.#watermarkStamp[1])) this.#watermarkStamp = [WATERMARK_HEADER, stamp]
+    if (!stamp.equals(this.#watermarkStamp[1])) {
+      this.#watermarkStamp = [WATERMARK_HEADER, stamp]
+      this.#stamps = [this.#watermarkStamp, this.#writerStamp]
+    }
     for (const op of this.#eventTimeOperators) op.advanceWatermark(watermark)
   }
 

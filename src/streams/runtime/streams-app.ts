@@ -3,7 +3,9 @@
 // prepares topics and runs a StreamsRuntime instance; store(name) reads state by key (interactive
 // queries); close() commits and leaves the group. Several processes running the same app name
 // against the same cluster share its partitions through the consumer group.
+import { rm } from 'node:fs/promises'
 import { hostname } from 'node:os'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { SluiceError } from '../../base/errors.ts'
 import type { Sluice } from '../../client/sluice.ts'
@@ -20,6 +22,7 @@ export class StreamsApp extends App {
   readonly #sluice: Sluice
   #runtime: StreamsRuntime | undefined
   #provider: BytesStoreProvider | undefined
+  #lmdbDir: string | undefined
 
   constructor(sluice: Sluice, name: string, options: AppOptions = {}) {
     super(name, options)
@@ -59,7 +62,10 @@ export class StreamsApp extends App {
     const idleTimeoutMs = options.idleTimeout === undefined ? 10_000 : durationOption('idleTimeout', options.idleTimeout)
     const sessionTimeoutMs = options.sessionTimeout === undefined ? 45_000 : durationOption('sessionTimeout', options.sessionTimeout)
     const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
-    const provider = options.stateStore === 'lmdb' ? LmdbEnvironment.open({ path: `${appStateDir(this.#stateDir(), this.name)}/${instanceId}` }) : new InMemoryStoreProvider()
+    // LMDB keeps state off the heap; it is rebuilt from the changelogs at each start (a task may have
+    // moved), so each instance has its own directory, removed when it closes.
+    this.#lmdbDir = options.stateStore === 'lmdb' ? join(appStateDir(this.#stateDir(), this.name), instanceId) : undefined
+    const provider = this.#lmdbDir !== undefined ? LmdbEnvironment.open({ path: this.#lmdbDir }) : new InMemoryStoreProvider()
     this.#provider = provider
     this.#runtime = new StreamsRuntime({
       sluice: this.#sluice, topology, guarantee, commitIntervalMs, idleTimeoutMs, onError: resolveErrorHandler(options.onError),
@@ -91,6 +97,7 @@ export class StreamsApp extends App {
   async close(): Promise<void> {
     await this.#runtime?.close()
     await this.#provider?.close()
+    if (this.#lmdbDir !== undefined) await rm(this.#lmdbDir, { recursive: true, force: true })
   }
 
   #running(): StreamsRuntime {

@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,15 +43,15 @@ async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 10
 
 interface Click { page: string; ts: number }
 
-for (const guarantee of ['at-least-once', 'exactly-once'] as const) {
-  test(`${guarantee}: keyBy + count over 2 partitions; a restarted app restores its state from the changelog`, async () => {
-    await withSluice(async (sluice) => {
+for (const [guarantee, stateStore] of [['at-least-once', 'memory'], ['exactly-once', 'memory'], ['at-least-once', 'lmdb']] as const) {
+  test(`${guarantee}, ${stateStore} stores: keyBy + count over 2 partitions; a restarted app restores its state from the changelog`, async () => {
+    await withSluice(async (sluice, dir) => {
       await sluice.admin.createTopic('clicks', { partitions: 2 })
       const producer = sluice.producer()
       const pages = ['a', 'b', 'c']
       await producer.send('clicks', Array.from({ length: 30 }, (_, i) => ({ key: `u${i}`, value: { page: pages[i % 3]!, ts: i } })))
       const build = () => {
-        const app = sluice.streams('counter', { guarantee, commitInterval: 50 })
+        const app = sluice.streams('counter', { guarantee, commitInterval: 50, stateStore })
         app.stream<Click>('clicks').groupBy((c) => c.page).count({ store: 'counts' }).toStream().to('page-counts')
         return app
       }
@@ -71,6 +72,7 @@ for (const guarantee of ['at-least-once', 'exactly-once'] as const) {
       for (const r of out) last.set(JSON.parse(r.key!.toString()) as string, JSON.parse(r.value!.toString()) as number)
       assert.deepEqual(Object.fromEntries(last), { a: 11, b: 11, c: 11 })
       if (guarantee === 'exactly-once') assert.equal(out.length, 33)
+      if (stateStore === 'lmdb') assert.deepEqual(readdirSync(join(dir, '.streams', 'counter')), [], 'each instance removes its LMDB directory when it closes')
     })
   })
 }

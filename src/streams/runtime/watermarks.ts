@@ -1,9 +1,10 @@
 // Event time of a task: one watermark per input partition, merged. A partition's watermark trails
 // the largest event time it has delivered by the source's bounded out-of-orderness. A repartition
 // topic's partition mixes records of every upstream task, so its watermark is the smallest of the
-// watermarks the upstream tasks stamped on what they wrote (header `sluice.wm`, writer task id in
-// `sluice.src`; upstream tasks also send stamp-only marker records to every partition when their
-// watermark moves, as Flink broadcasts watermarks). Every expected writer counts: one that has not
+// watermarks the upstream tasks stamped on what they wrote (header `sluice.wm` with the writer's
+// watermark, `sluice.src` with its task id, on every record); each also sends a marker record (no
+// key, no value, the same headers) to every partition when its watermark moves and as a heartbeat,
+// as Flink broadcasts watermarks across a shuffle, so partitions it has no records for learn it too. Every expected writer counts: one that has not
 // stamped yet holds the partition back until it has been silent for the idle timeout, so a shuffle
 // never makes a slower upstream task's in-order records late. The task's watermark is the minimum
 // over its active input partitions: one that has delivered nothing, or nothing for `idleTimeoutMs`
