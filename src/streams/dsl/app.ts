@@ -23,6 +23,18 @@ function checkPartitions(what: string, partitions: unknown): number | undefined 
   return partitions
 }
 
+function checkShedding(what: string, option: StreamOptionsBase<unknown>['loadShedding']): { maxLag: number; minRate: number } | undefined {
+  if (option === undefined) return undefined
+  const { maxLag, minRate = 0.01 } = option
+  if (typeof maxLag !== 'number' || !Number.isSafeInteger(maxLag) || maxLag < 1) {
+    throw new SluiceError('INVALID_ARGUMENT', `${what} loadShedding.maxLag must be a positive whole number of records, got ${String(maxLag)}`)
+  }
+  if (typeof minRate !== 'number' || !(minRate > 0 && minRate <= 1)) {
+    throw new SluiceError('INVALID_ARGUMENT', `${what} loadShedding.minRate must be in (0, 1], got ${String(minRate)}`)
+  }
+  return { maxLag, minRate }
+}
+
 /**
  * A streams app: the recorder of its topology.
  * @example
@@ -56,11 +68,13 @@ export class App {
     if (options.eventTime !== undefined) checkFunction(`${what} eventTime`, options.eventTime)
     const maxOutOfOrderMs = options.maxOutOfOrder === undefined ? 0 : durationOption(`${what} maxOutOfOrder`, options.maxOutOfOrder)
     const partitions = checkPartitions(`${what}('${topic}')`, options.partitions)
+    const shedding = checkShedding(what, (options as StreamOptionsBase<unknown>).loadShedding)
     const keySerde = options.keySerde ?? DEFAULT_KEY_SERDE
     const valueSerde = options.serde ?? DEFAULT_SERDE
     const node = this.#graph.add({
       kind: 'source', id: this.#graph.id('source'), inputs: [], outputs: [], stores: [], topic, keySerde, valueSerde,
       timestamp: { extractor: options.eventTime, maxOutOfOrderMs }, partitions, isInternal: false,
+      ...(shedding === undefined ? {} : { shedding }),
     })
     return { graph: this.#graph, state: { node: node.id, keySerde, valueSerde, needsRepartition: false, sourceTopics: [topic], maxOutOfOrderMs } }
   }

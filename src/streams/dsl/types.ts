@@ -45,6 +45,12 @@ export interface StreamOptionsBase<V> {
   maxOutOfOrder?: Duration
   /** The topic's partition count, if known: checked for co-partitioning when built, and against metadata at start. */
   partitions?: number
+  /**
+   * Opt in to load shedding: while a partition lags by more than `maxLag` records, keep each record
+   * with probability max(minRate, maxLag / lag) (default minRate 0.01), and everything again once it
+   * has caught up. `withSamplingRate()` tells each record's rate, so estimates can be scaled.
+   */
+  loadShedding?: { maxLag: number; minRate?: number }
 }
 
 /** Options of app.stream(): value serde, event time, declared partitions and (for non-text keys) the key serde. */

@@ -17,6 +17,8 @@ import { serializeOrNull, type Processor, type RecordCollector, type TableView }
 import { TableAggregateProcessor, WindowAggregateProcessor, type DropCounter } from './processors/aggregate.ts'
 import { Downstream } from './processors/forward.ts'
 import { JoinBuffer } from './processors/join-buffer.ts'
+import { DedupeProcessor } from './processors/dedupe.ts'
+import { SheddingController } from './shedding.ts'
 import { StreamStreamJoinProcessor, StreamTableJoinProcessor, TableTableJoinProcessor } from './processors/joins.ts'
 import { statelessProcessor } from './processors/stateless.ts'
 import { ToTableProcessor, TableTransformProcessor } from './processors/tables.ts'
@@ -58,6 +60,10 @@ export interface TaskMetrics extends DropCounter {
   skippedRecords: number
   deadLetteredRecords: number
   lateRecords: number
+  /** Records dedupe() found already seen. */
+  duplicateRecords: number
+  /** Records load shedding left out. */
+  shedRecords: number
 }
 
 interface SourceSpec {
@@ -65,6 +71,8 @@ interface SourceSpec {
   next: Downstream
   /** `<topic>-<partition>`: the input's name in TaskWatermarks. */
   inputKey: string
+  /** The source's load-shedding rate controller, when it opted in. */
+  shedding: SheddingController | undefined
 }
 
 /** An error raised while serializing an output, so the handler is told the right stage. */
@@ -76,7 +84,7 @@ export class StreamTask {
   readonly id: string
   readonly partition: number
   readonly subTopology: SubTopology
-  readonly metrics: TaskMetrics = { processedRecords: 0, skippedRecords: 0, deadLetteredRecords: 0, droppedRecords: 0, lateRecords: 0 }
+  readonly metrics: TaskMetrics = { processedRecords: 0, skippedRecords: 0, deadLetteredRecords: 0, droppedRecords: 0, lateRecords: 0, duplicateRecords: 0, shedRecords: 0 }
   readonly loggedStates: LoggedState[] = []
   readonly #options: StreamTaskOptions
   readonly #sources = new Map<string, SourceSpec>()
@@ -94,6 +102,8 @@ export class StreamTask {
   /** The current record's deserialized value (identity tells a sink it is unchanged). */
   #currentValue: unknown = undefined
   #lastBroadcastMs = -Infinity
+  /** The sampling rate the current record was kept at (1 without load shedding). */
+  #currentRate = 1
   #watermarkStamp: [string, Buffer] = [WATERMARK_HEADER, encodeWatermark(-Infinity)]
   readonly #writerStamp: [string, Buffer]
   /** The headers of this task's repartition records: one array, replaced when the watermark moves. */
@@ -171,7 +181,7 @@ export class StreamTask {
     const metrics = this.metrics
     switch (node.kind) {
       case 'source':
-        this.#sources.set(node.topic, { node, next: h.out, inputKey: `${node.topic}-${this.partition}` })
+        this.#sources.set(node.topic, { node, next: h.out, inputKey: `${node.topic}-${this.partition}`, shedding: node.shedding === undefined ? undefined : new SheddingController(node.shedding, this.partition) })
         return h.out
       case 'sink':
         return this.#sink(node)
@@ -212,6 +222,15 @@ export class StreamTask {
       }
       case 'stream-table-join':
         return new StreamTableJoinProcessor(node, h.lazyView(node.tableStore), h.out, metrics)
+      case 'dedupe': {
+        const spec = h.stores.get(node.store)!
+        const p = new DedupeProcessor(node, spec, h.out, this.#changelogSink(spec), metrics)
+        this.loggedStates.push(p)
+        this.#eventTimeOperators.push(p)
+        return p
+      }
+      case 'with-sampling-rate':
+        return { process: (k, v, t) => h.out.process(k, { value: v, samplingRate: this.#currentRate }, t) }
       case 'table-table-join': {
         const state = node.store === undefined ? undefined : h.keyValue(node.store)
         const p = new TableTableJoinProcessor(node, { left: h.lazyView(node.leftStore), right: h.lazyView(node.rightStore) }, state, h.out)
@@ -294,6 +313,17 @@ export class StreamTask {
     const source = this.#sources.get(record.topic)
     if (source === undefined) throw new SluiceError('INVALID_ARGUMENT', `task ${this.id} does not read topic '${record.topic}'`)
     this.#nowMs = nowMs
+    const shedding = source.shedding
+    if (shedding !== undefined) {
+      // Decided before any decoding: a shed record costs one random draw.
+      if (!shedding.keep()) {
+        this.metrics.shedRecords++
+        return
+      }
+      this.#currentRate = shedding.rate
+    } else {
+      this.#currentRate = 1
+    }
     this.#current = record
     try {
       const { node } = source
@@ -398,6 +428,24 @@ export class StreamTask {
       this.#stamps = [this.#watermarkStamp, this.#writerStamp]
     }
     for (const op of this.#eventTimeOperators) op.advanceWatermark(watermark)
+  }
+
+  /** Tells load shedding how far behind a source partition of this task is (records). */
+  setLag(topic: string, lag: number): void {
+    this.#sources.get(topic)?.shedding?.update(lag)
+  }
+
+  /** The lowest sampling rate of the task's sources now (1: nothing shed). */
+  get samplingRate(): number {
+    let rate = 1
+    for (const source of this.#sources.values()) if (source.shedding !== undefined && source.shedding.rate < rate) rate = source.shedding.rate
+    return rate
+  }
+
+  /** Whether any source of this task sheds load when it falls behind. */
+  get hasShedding(): boolean {
+    for (const source of this.#sources.values()) if (source.shedding !== undefined) return true
+    return false
   }
 
   /** Writes every store's changes since the last flush to its changelog (through the collector). */

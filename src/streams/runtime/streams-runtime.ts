@@ -62,7 +62,7 @@ export class StreamsRuntime {
   readonly #subTopologyOf = new Map<string, number>()
   readonly #processed = new Map<string, { topic: string; partition: number; offset: number }>()
   readonly #output = new OutputBuffer()
-  readonly #closedTaskMetrics: TaskMetrics = { processedRecords: 0, skippedRecords: 0, deadLetteredRecords: 0, droppedRecords: 0, lateRecords: 0 }
+  readonly #closedTaskMetrics: TaskMetrics = { processedRecords: 0, skippedRecords: 0, deadLetteredRecords: 0, droppedRecords: 0, lateRecords: 0, duplicateRecords: 0, shedRecords: 0 }
   #partitions = new Map<string, number>()
   #upstreamWriters = new Map<string, string[]>()
   #consumer: Consumer | undefined

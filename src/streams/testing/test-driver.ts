@@ -192,7 +192,7 @@ export class TopologyTestDriver {
 
   /** Counters of every task, summed. */
   metrics(): StreamTask['metrics'] {
-    const sum = { processedRecords: 0, skippedRecords: 0, deadLetteredRecords: 0, droppedRecords: 0, lateRecords: 0 }
+    const sum = { processedRecords: 0, skippedRecords: 0, deadLetteredRecords: 0, droppedRecords: 0, lateRecords: 0, duplicateRecords: 0, shedRecords: 0 }
     for (const task of this.#tasks) for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += task.metrics[k]
     return sum
   }

@@ -4,7 +4,7 @@
 // here from the same input: the last value per (key, window) on the output topic, and exactly
 // which records the late-records side stream received. The engines' own references live in
 // ../windows/*.test.ts; this file checks what the runtime adds (watermarks, shuffles, sinks).
-// SEED=<n> replays one run. The last two tests reproduce runtime bugs (marked TODO(runtime)): an
+// SEED=<n> replays one run. The last two tests are regressions of runtime bugs they found: an
 // embedded run over two input partitions, and interactive queries in 'final' mode.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -266,11 +266,10 @@ for (const { name, window } of KINDS) {
   }
 }
 
-// TODO(runtime): fails until a repartition task's watermark waits for every upstream writer (see
-// the report of this file's author): the runtime processes a poll's records partition by
-// partition, so the writer of input partition 0 stamps watermarks far ahead before the writer of
-// partition 1 has written anything, and the repartition task, which only takes the minimum over
-// the writers it has seen, counts partition 1's in-order records as late.
+// Regression: the runtime processes a poll's records partition by partition, so the task of input
+// partition 0 stamps watermarks far ahead before the task of partition 1 has written anything; the
+// repartition task must wait for every upstream writer (watermarks.ts), or partition 1's in-order
+// records come out late.
 test('embedded runtime: a repartition merging two in-order input partitions makes no record late', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-windows-ref-'))
   const sluice = await Sluice.open({ dataDir: dir })
@@ -300,9 +299,8 @@ test('embedded runtime: a repartition merging two in-order input partitions make
   }
 })
 
-// TODO(runtime): fails until a windowed store answers queries in 'final' mode too: the aggregate
-// processor records query results only from 'update' emissions, so with emit 'final' a key's open
-// windows are never visible, though app.store(name).get(key) promises them (runtime/README.md).
+// Regression: a windowed store answers queries in 'final' mode too (the engines' openWindows), not
+// only from what 'update' mode emitted.
 test('interactive queries see the open windows of a final-mode aggregation, as of an update-mode one', () => {
   const results: Record<string, unknown> = {}
   for (const emit of ['update', 'final'] as const) {

@@ -35,10 +35,12 @@ function details(node: TopologyNode): string[] {
       if (node.partitions !== undefined) parts.push(`partitions: ${node.partitions}`)
       if (node.timestamp.extractor !== undefined) parts.push(`event time: extracted, max out of order ${formatMs(node.timestamp.maxOutOfOrderMs)}`)
       else if (node.timestamp.maxOutOfOrderMs > 0) parts.push(`event time: record timestamp, max out of order ${formatMs(node.timestamp.maxOutOfOrderMs)}`)
+      if (node.shedding !== undefined) parts.push(`load shedding: above ${node.shedding.maxLag} records of lag, rate >= ${node.shedding.minRate}`)
       return parts
     }
     case 'sink': return [`topic: ${node.topic}`]
     case 'split': return [`branches: ${node.branches.map((b) => b.name).join(', ')}`]
+    case 'dedupe': return [`dedupe ${node.withinMs === undefined ? 'forever' : `within ${formatMs(node.withinMs)}`} (bloom, fpr ${node.falsePositiveRate})`]
     case 'branch': return [`branch: ${node.name}`]
     case 'aggregate': {
       const parts: string[] = [node.operation]

@@ -1,7 +1,7 @@
 // Public surface of the topology: the plain-data graph the DSL records and the runtime executes,
 // its validation, sub-topology split, co-partition resolution and describe() text.
 export type {
-  AggregateNode, BranchNode, CopartitionGroup, EmitMode, FilterNode, FlatMapNode, FlatMapValuesNode, ForeachNode, InternalTopic, JoinType,
+  AggregateNode, BranchNode, CopartitionGroup, DedupeNode, SheddingSpec, WithSamplingRateNode, EmitMode, FilterNode, FlatMapNode, FlatMapValuesNode, ForeachNode, InternalTopic, JoinType,
   KeyByNode, KeyValue, LateRecordsNode, MapNode, MapValuesNode, MergeNode, NodeId, NodeKind, PeekNode, SinkNode, SourceNode, SplitBranch,
   SplitNode, StoreSpec, StreamStreamJoinNode, StreamTableJoinNode, SubTopology, TableFilterNode, TableMapValuesNode, TableTableJoinNode,
   TimestampSpec, ToStreamNode, ToTableNode, Topology, TopologyNode,

@@ -40,6 +40,15 @@ export interface TimestampSpec {
   readonly maxOutOfOrderMs: number
 }
 
+/**
+ * Load shedding of a source: while a partition's lag exceeds `maxLag` records, keep each record
+ * with probability rate = max(minRate, maxLag / lag); back to keeping everything when it catches up.
+ */
+export interface SheddingSpec {
+  readonly maxLag: number
+  readonly minRate: number
+}
+
 /** Reads one topic. Internal sources read a repartition topic written by a sink of this app. */
 export interface SourceNode extends NodeBase {
   readonly kind: 'source'
@@ -50,6 +59,8 @@ export interface SourceNode extends NodeBase {
   /** The partition count the app declared for this topic; the runtime checks it against metadata. */
   readonly partitions: number | undefined
   readonly isInternal: boolean
+  /** Load shedding, when the app opted in. */
+  readonly shedding?: SheddingSpec
 }
 
 /** Writes each record it receives to a topic. */
@@ -110,6 +121,22 @@ export interface AggregateNode extends NodeBase {
   /** Nodes of kind 'late-records' fed with records too late for their window. */
   readonly lateOutputs: readonly NodeId[]
 }
+
+/**
+ * Keyed stream node: forwards a record only if its key was not seen before (Bloom filters in
+ * `store`, so a false positive drops a new key with probability `falsePositiveRate`): within
+ * `withinMs` of event time (filters per time segment), or forever (a scalable filter) when undefined.
+ */
+export interface DedupeNode extends NodeBase {
+  readonly kind: 'dedupe'
+  readonly withinMs: number | undefined
+  readonly expectedItems: number
+  readonly falsePositiveRate: number
+  readonly store: string
+}
+
+/** Stream node: forwards `{ value, samplingRate }`, the rate at which load shedding kept the record (1: all kept). */
+export interface WithSamplingRateNode extends NodeBase { readonly kind: 'with-sampling-rate' }
 
 /** Stream node, pass-through: the late-records side output of an aggregate (its only input). */
 export interface LateRecordsNode extends NodeBase { readonly kind: 'late-records' }
@@ -184,7 +211,7 @@ export type TopologyNode =
   | SourceNode | SinkNode
   | FilterNode | MapNode | MapValuesNode | FlatMapNode | FlatMapValuesNode | PeekNode | ForeachNode | KeyByNode
   | SplitNode | BranchNode | MergeNode
-  | AggregateNode | LateRecordsNode
+  | AggregateNode | LateRecordsNode | DedupeNode | WithSamplingRateNode
   | ToTableNode | ToStreamNode | TableFilterNode | TableMapValuesNode
   | StreamTableJoinNode | StreamStreamJoinNode | TableTableJoinNode
 

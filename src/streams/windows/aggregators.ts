@@ -31,6 +31,19 @@ export interface Aggregator<I, A, O> {
   subtract?(acc: A, part: A): A
   /** The inverse of add, for retracting one input (table aggregations). Required for 'invertible'. */
   remove?(acc: A, input: I): A
+  /**
+   * How accumulators that are not plain data (sketch objects, class instances) are written to
+   * changelogs and read back. Without it accumulators must be structured-clonable plain data.
+   */
+  codec?: AccumulatorCodec<A>
+}
+
+/** Turns an aggregator's non-plain accumulators into bytes for changelogs, and back. */
+export interface AccumulatorCodec<A> {
+  /** True for a value that is one of this aggregator's accumulators. */
+  isAccumulator(value: unknown): value is A
+  encode(accumulator: A): Uint8Array
+  decode(bytes: Uint8Array): A
 }
 
 /** Throws INVALID_ARGUMENT unless the aggregator has the functions its algebra promises. */

@@ -7,7 +7,8 @@
 // Watermarks do nothing here: arrival order is the order, and nothing is ever late.
 // A key keeps its ordinal for the operator's lifetime, so its windows keep their identity.
 // Export and restore: a key's state is its next ordinal, its store's pane partials and eviction
-// bound; the meta is only the watermark (which count windows ignore).
+// bound; the meta is only the watermark (which count windows ignore). openWindows reads the
+// windows not yet complete from the store without moving its caches (PaneStore.readWindows).
 import { assert } from '../../base/assert.ts'
 import type { Aggregator } from './aggregators.ts'
 import { CountWindows } from './count-windows.ts'
@@ -15,11 +16,11 @@ import type { CountDefinition } from './definitions.ts'
 import { createPaneStore, type PaneStore, type WindowAlgorithm } from './pane-store.ts'
 import {
   ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type EmitMode, type WindowOperator, type WindowSink,
+  type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink,
 } from './window-operator.ts'
 
 /** Keyed count window aggregation. */
-export class CountAggregation<K, I, A, O> implements WindowOperator<K, I> {
+export class CountAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
   readonly definition: CountDefinition
   readonly algorithm: WindowAlgorithm
   readonly emit: EmitMode
@@ -119,6 +120,22 @@ export class CountAggregation<K, I, A, O> implements WindowOperator<K, I> {
     checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity)
     checkMetaMatches(meta, this.#identity())
     this.#watermark = exportedNumber(meta, 'watermark', 'importMeta')
+  }
+
+  openWindows(key: K): OpenWindow<O>[] {
+    const state = this.#keys.get(key)
+    if (state === undefined) return []
+    // Open: the windows ending after the key's next ordinal (not complete yet) that hold one of
+    // its events. The first is the one ending next; the store evicted only panes before it.
+    const windows = this.#windows
+    const next = state.cursor
+    const aggregator = this.#aggregator
+    const out: OpenWindow<O>[] = []
+    state.readWindows(windows.startPaneOf(windows.currentEnd(next)), (startPane, acc) => {
+      const end = startPane * windows.paneEvents + windows.size
+      out.push({ start: Math.max(0, end - windows.size), end, value: aggregator.result(acc) })
+    })
+    return out
   }
 
   /** What exported state must have been made by: this engine, algorithm and window. */

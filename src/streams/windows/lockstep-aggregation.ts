@@ -24,20 +24,24 @@
 // subtractions of a watermark move change keys without a call of their own, yet need no extra
 // tracking: a key with contributions is always due at the close of the running window, so any
 // move past one of its panes also wakes it (and marks it changed) in the same advance.
+// Interactive queries (openWindows) find a key's contributions through a per-bucket index that
+// only queries build and catch up (BucketIndex, lockstep-state.ts): O(panes of a window + the
+// key's panes and windows) per query, plus, amortized, O(1) per bucket entry made since the last.
 import { assert } from '../../base/assert.ts'
 import { SluiceError } from '../../base/errors.ts'
 import type { Aggregator } from './aggregators.ts'
 import type { TimeWindowDefinition } from './definitions.ts'
 import { DueQueue } from './due-queue.ts'
-import { Bucket, indexContributions, LockstepKey, triples } from './lockstep-state.ts'
+import { Bucket, BucketIndex, indexContributions, LockstepKey, triples } from './lockstep-state.ts'
+import { readPaneWindows } from './pane-windows-read.ts'
 import { TimeWindowGeometry } from './time-windows.ts'
 import {
   ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type WindowOperator, type WindowSink,
+  type AddOutcome, type OpenWindow, type WindowOperator, type WindowSink,
 } from './window-operator.ts'
 
 /** Keyed sliding aggregation for invertible aggregates in final mode, with lockstep running windows. */
-export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
+export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
   readonly definition: TimeWindowDefinition
   readonly algorithm = 'subtract-on-evict'
   readonly emit = 'final'
@@ -63,6 +67,8 @@ export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
    * exportKey (null once handed over); dropped when a bucket changes.
    */
   #contributions: Map<LockstepKey<K, A>, unknown[] | null> | undefined
+  /** Which bucket entries are whose, for openWindows (built and caught up by queries only). */
+  readonly #bucketIndex = new BucketIndex<K, A>()
 
   constructor(definition: TimeWindowDefinition, aggregator: Aggregator<I, A, O>, options: { sink: WindowSink<K, O>; trackChanges?: boolean }) {
     assert(aggregator.algebra === 'invertible', 'lockstep aggregation needs an invertible aggregator')
@@ -214,6 +220,20 @@ export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I> {
     // After every advance the running window is the first one open at the watermark.
     this.#runStart = this.#geometry.firstOpenStart(watermark)
     this.#drainedBefore = this.#runStart
+  }
+
+  openWindows(key: K): OpenWindow<O>[] {
+    const state = this.#keys.get(key)
+    if (state === undefined) return []
+    const aggregator = this.#aggregator
+    const merge = (older: A, newer: A): A => aggregator.merge!(older, newer)
+    const { positions, partials } = this.#bucketIndex.panesOf(state, this.#buckets, this.#runStart, merge)
+    const geometry = this.#geometry
+    const out: OpenWindow<O>[] = []
+    readPaneWindows(geometry.grid, merge, positions, partials, this.#runStart, (start, acc) => {
+      out.push({ start: geometry.startMs(start), end: geometry.endMs(start), value: aggregator.result(acc) })
+    })
+    return out
   }
 
   /** What exported state must have been made by: this engine and pane geometry. */

@@ -1,7 +1,7 @@
 // The state records of lockstep-aggregation.ts: a key's own object (running accumulator, pending
 // panes, due time) and the buckets that all keys share, one per pane of the running window, plus
 // the two pieces of their export: gathering one key's contributions back out of the buckets, and
-// reading them in again. The engine's file says how the records move with the watermark.
+// reading them in again; and the per-bucket index that interactive queries find a key's entries by. The engine's file says how the records move with the watermark.
 import { SluiceError } from '../../base/errors.ts'
 import type { Aggregator } from './aggregators.ts'
 
@@ -39,6 +39,76 @@ export class Bucket<K, A> {
   readonly keys: LockstepKey<K, A>[] = []
   readonly accs: A[] = []
   readonly events: number[] = []
+}
+
+/**
+ * Which entries of each bucket belong to which key, for interactive queries (openWindows): built
+ * per bucket on the first query that reads it and caught up with the entries appended since, so
+ * add and the watermark pay nothing for it and each entry is indexed once, however many queries
+ * read it. Entries never move within a bucket (they are appended, merged in place, or all dropped
+ * when the window passes the pane), so an index stays right until its bucket holds another pane.
+ */
+export class BucketIndex<K, A> {
+  readonly #panes: number[] = []
+  readonly #indexed: number[] = []
+  readonly #byKey: (Map<LockstepKey<K, A>, number[]> | undefined)[] = []
+
+  /** The indices, in `bucket` (ring slot `slot`), of the entries `state` owns; undefined if none. */
+  #entriesOf(slot: number, bucket: Bucket<K, A>, state: LockstepKey<K, A>): readonly number[] | undefined {
+    let byKey = this.#byKey[slot]
+    if (byKey === undefined || this.#panes[slot] !== bucket.pane || this.#indexed[slot]! > bucket.length) {
+      byKey = new Map<LockstepKey<K, A>, number[]>()
+      this.#byKey[slot] = byKey
+      this.#panes[slot] = bucket.pane
+      this.#indexed[slot] = 0
+    }
+    for (let i = this.#indexed[slot]!; i < bucket.length; i++) {
+      const owner = bucket.keys[i]!
+      const list = byKey.get(owner)
+      if (list === undefined) byKey.set(owner, [i])
+      else list.push(i)
+    }
+    this.#indexed[slot] = bucket.length
+    return byKey.get(state)
+  }
+
+  /**
+   * The non-empty panes of `state`, ascending, with their partials: its contributions to the
+   * running window starting at `runStart` (in `buckets`, a ring indexed by pane & (length - 1)),
+   * merged with its pending panes (some may already lie in the running window: they enter when
+   * the key is next due). All are at or after `runStart`.
+   */
+  panesOf(state: LockstepKey<K, A>, buckets: readonly Bucket<K, A>[], runStart: number, merge: (older: A, newer: A) => A): { positions: number[]; partials: A[] } {
+    const positions: number[] = []
+    const partials: A[] = []
+    if (Number.isFinite(runStart)) {
+      const mask = buckets.length - 1
+      for (let pane = runStart; pane < runStart + buckets.length; pane++) {
+        const slot = pane & mask
+        const bucket = buckets[slot]!
+        if (bucket.length === 0 || bucket.pane !== pane) continue
+        const entries = this.#entriesOf(slot, bucket, state)
+        if (entries === undefined) continue
+        let acc = bucket.accs[entries[0]!] as A
+        for (let j = 1; j < entries.length; j++) acc = merge(acc, bucket.accs[entries[j]!] as A)
+        positions.push(pane)
+        partials.push(acc)
+      }
+    }
+    const pending = state.pending
+    for (let j = 0, at = 0; j < state.pendingCount; j++) {
+      const pane = pending[3 * j] as number
+      const acc = pending[3 * j + 1] as A
+      while (at < positions.length && positions[at]! < pane) at++
+      if (positions[at] === pane) {
+        partials[at] = merge(partials[at]!, acc)
+      } else {
+        positions.splice(at, 0, pane)
+        partials.splice(at, 0, acc)
+      }
+    }
+    return { positions, partials }
+  }
 }
 
 /**

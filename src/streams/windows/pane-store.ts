@@ -6,7 +6,8 @@
 //   two-stacks.ts         associative O(1) per event; a query is O(1) amortized
 //   per-window.ts         any         O(windows per event) per event; a query is a lookup
 // One contract test (pane-store.test.ts) runs every store against the same brute-force answers.
-// A store exports its partials as plain data and imports them into a fresh store (exportPanes).
+// A store exports its partials as plain data and imports them into a fresh store (exportPanes), and
+// reads its windows without moving its caches (readWindows, for interactive queries).
 // ('final' emission of invertible aggregates uses no per-key store: lockstep-aggregation.ts.)
 import { SluiceError } from '../../base/errors.ts'
 import type { Aggregator } from './aggregators.ts'
@@ -50,6 +51,12 @@ export interface PaneStore<I, A> {
   exportPanes(): unknown[]
   /** Fills a fresh store with what exportPanes returned and the eviction bound it had. */
   importPanes(panes: readonly unknown[], evictedBefore: number): void
+  /**
+   * Calls `visit(start, acc)` for every non-empty window starting at or after `from` (a grid start,
+   * not before the eviction bound), ascending, changing nothing in the store (interactive queries:
+   * pane-windows-read.ts). O(panes from `from` + windows).
+   */
+  readWindows(from: number, visit: (start: number, acc: A) => void): void
 }
 
 /** The algorithm an algebra allows, cheapest first: what `windowAggregation` picks by default. */

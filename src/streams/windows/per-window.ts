@@ -74,4 +74,9 @@ export class PerWindowStore<I, A> extends PaneDeque<A> implements PaneStore<I, A
     this.importEntries(panes)
     this.#evictedBefore = evictedBefore
   }
+
+  readWindows(from: number, visit: (start: number, acc: A) => void): void {
+    // Entries are the non-empty windows themselves.
+    for (let i = this.lowerBound(from); i < this.end; i++) visit(this.positionAt(i), this.accAt(i))
+  }
 }

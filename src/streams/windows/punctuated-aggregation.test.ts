@@ -2,63 +2,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Random, randomFromEnv } from '../../base/random.ts'
 import { count } from './aggregators.ts'
-import { punctuated, type PunctuatedDefinition } from './definitions.ts'
+import { punctuated } from './definitions.ts'
 import { PunctuatedAggregation } from './punctuated-aggregation.ts'
-import { AGGREGATES, assertValue, fold, randomSteps, Recorder, windowId, type TestEvent } from './reference.test-kit.ts'
+import { AGGREGATES, assertValue, bounds, fold, randomSteps, Recorder, ReferenceKey, windowId, type TestEvent } from './reference.test-kit.ts'
 import type { EmitMode } from './window-operator.ts'
-
-/** The rules of punctuated-windows.ts written out plainly over raw event lists. */
-class ReferenceKey {
-  windows: { floor: number; last: number; events: TestEvent[] }[] = []
-  open: { floor: number; last: number; events: TestEvent[] } | undefined
-
-  route(definition: PunctuatedDefinition<TestEvent>, event: TestEvent): { floor: number; last: number; events: TestEvent[] } | 'outside' {
-    const isStart = definition.startsWith?.(event) ?? false
-    const isEnd = definition.endsWith?.(event) ?? false
-    const pendingFloor = (): number => Math.max(-Infinity, ...this.windows.map((w) => w.last + 1))
-    const close = (w: { last: number; events: TestEvent[] }, last: number): void => {
-      w.last = last
-      this.windows.push(w as never)
-      if (this.open === w) this.open = undefined
-    }
-    const maxT = (w: { events: TestEvent[] }): number => Math.max(...w.events.map((e) => e.t))
-    if (isStart) {
-      if (this.open !== undefined) close(this.open, Math.max(maxT(this.open), event.t - 1))
-      const w = { floor: event.t, last: Infinity, events: [event] }
-      this.open = w
-      if (isEnd) close(w, event.t)
-      return w
-    }
-    if (isEnd) {
-      if (this.open === undefined) {
-        if (definition.startsWith !== undefined) return 'outside'
-        this.open = { floor: pendingFloor(), last: Infinity, events: [] }
-      }
-      const w = this.open
-      w.events.push(event)
-      close(w, Math.max(maxT(w), event.t))
-      return w
-    }
-    if (this.open !== undefined && event.t >= this.open.floor) {
-      this.open.events.push(event)
-      return this.open
-    }
-    for (let i = this.windows.length - 1; i >= 0; i--) {
-      const w = this.windows[i]!
-      if (w.floor <= event.t && event.t <= w.last) {
-        w.events.push(event)
-        return w
-      }
-    }
-    if (this.open !== undefined || definition.startsWith !== undefined) return 'outside'
-    this.open = { floor: pendingFloor(), last: Infinity, events: [event] }
-    return this.open
-  }
-}
-
-function bounds(events: readonly TestEvent[]): [number, number] {
-  return [Math.min(...events.map((e) => e.t)), Math.max(...events.map((e) => e.t)) + 1]
-}
 
 test('punctuated windows match a plain simulation of their rules on out-of-order input, with stragglers, late and outside events', () => {
   const random = randomFromEnv('punctuated windows')

@@ -6,7 +6,7 @@
 // until a marker closes it.
 // Export and restore: a key's state is its machine (open window, closed windows waiting for
 // stragglers, the boundary where the next window's range begins); its due time follows from
-// them. The meta is the watermark.
+// them. The meta is the watermark. openWindows reads a key's pending windows and its open one.
 import { assert } from '../../base/assert.ts'
 import type { Aggregator } from './aggregators.ts'
 import type { PunctuatedDefinition } from './definitions.ts'
@@ -14,7 +14,7 @@ import { DueQueue } from './due-queue.ts'
 import { PunctuatedWindows, type PunctuatedWindow } from './punctuated-windows.ts'
 import {
   ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type EmitMode, type WindowOperator, type WindowSink,
+  type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink,
 } from './window-operator.ts'
 
 /** One key's machine, with its key and due time. */
@@ -26,7 +26,7 @@ class KeyPunctuation<K, I, A> extends PunctuatedWindows<I, A> {
 }
 
 /** Keyed punctuated window aggregation. */
-export class PunctuatedAggregation<K, I, A, O> implements WindowOperator<K, I> {
+export class PunctuatedAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
   readonly definition: PunctuatedDefinition<I>
   /** One accumulator per window, built by add() alone: punctuated windows never overlap or merge. */
   readonly algorithm = 'per-window'
@@ -139,6 +139,16 @@ export class PunctuatedAggregation<K, I, A, O> implements WindowOperator<K, I> {
     checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity)
     checkMetaMatches(meta, { engine: 'punctuated-windows' })
     this.#watermark = exportedNumber(meta, 'watermark', 'importMeta')
+  }
+
+  /** The key's closed windows still waiting for stragglers (in closing order), then its open one. */
+  openWindows(key: K): OpenWindow<O>[] {
+    const state = this.#keys.get(key)
+    if (state === undefined) return []
+    const graceMs = this.definition.graceMs
+    const windows = state.pending.filter((w) => w.last + graceMs > this.#watermark)
+    if (state.open !== undefined) windows.push(state.open)
+    return windows.filter((w) => w.events > 0).map((w) => ({ start: w.minTime, end: w.maxTime + 1, value: this.#aggregator.result(w.acc) }))
   }
 
   /** Emits ('final') and forgets the windows final at the watermark; drops an empty key. */

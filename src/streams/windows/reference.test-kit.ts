@@ -1,10 +1,12 @@
 // Brute-force references for the window tests: random out-of-order inputs, the aggregates under
 // test, and a recorder that checks an operator's emissions. The references recompute a window
 // from the raw events it holds each time they are asked, sharing nothing with the engines but the
-// definitions, so an engine and its reference cannot agree by sharing a bug.
+// definitions, so an engine and its reference cannot agree by sharing a bug. Sessions
+// (`sessionize`) and punctuated windows (`ReferenceKey`) have their rules written out here too.
 import assert from 'node:assert/strict'
 import type { Random } from '../../base/random.ts'
 import { avg, count, max, min, sum, type Aggregator } from './aggregators.ts'
+import type { PunctuatedDefinition } from './definitions.ts'
 import type { EmitKind } from './window-operator.ts'
 
 /** An input event of the random streams: its key, timestamp and a small integer value. */
@@ -96,4 +98,74 @@ export function assertValue(actual: number | undefined, expected: number | undef
   } else {
     assert.equal(actual, expected, context)
   }
+}
+
+/** Sessions of a set of events by brute force: sort, cut where consecutive times are `gap` or more apart. */
+export function sessionize(events: readonly TestEvent[], gapMs: number): { start: number; end: number; events: TestEvent[] }[] {
+  const sorted = [...events].sort((a, b) => a.t - b.t)
+  const out: { start: number; end: number; events: TestEvent[] }[] = []
+  for (const event of sorted) {
+    const last = out[out.length - 1]
+    if (last !== undefined && event.t < last.end) {
+      last.events.push(event)
+      last.end = Math.max(last.end, event.t + gapMs)
+    } else {
+      out.push({ start: event.t, end: event.t + gapMs, events: [event] })
+    }
+  }
+  return out
+}
+
+/** One key of punctuated windows: the rules of punctuated-windows.ts written out plainly over raw event lists. */
+export class ReferenceKey {
+  windows: { floor: number; last: number; events: TestEvent[] }[] = []
+  open: { floor: number; last: number; events: TestEvent[] } | undefined
+
+  route(definition: PunctuatedDefinition<TestEvent>, event: TestEvent): { floor: number; last: number; events: TestEvent[] } | 'outside' {
+    const isStart = definition.startsWith?.(event) ?? false
+    const isEnd = definition.endsWith?.(event) ?? false
+    const pendingFloor = (): number => Math.max(-Infinity, ...this.windows.map((w) => w.last + 1))
+    const close = (w: { last: number; events: TestEvent[] }, last: number): void => {
+      w.last = last
+      this.windows.push(w as never)
+      if (this.open === w) this.open = undefined
+    }
+    const maxT = (w: { events: TestEvent[] }): number => Math.max(...w.events.map((e) => e.t))
+    if (isStart) {
+      if (this.open !== undefined) close(this.open, Math.max(maxT(this.open), event.t - 1))
+      const w = { floor: event.t, last: Infinity, events: [event] }
+      this.open = w
+      if (isEnd) close(w, event.t)
+      return w
+    }
+    if (isEnd) {
+      if (this.open === undefined) {
+        if (definition.startsWith !== undefined) return 'outside'
+        this.open = { floor: pendingFloor(), last: Infinity, events: [] }
+      }
+      const w = this.open
+      w.events.push(event)
+      close(w, Math.max(maxT(w), event.t))
+      return w
+    }
+    if (this.open !== undefined && event.t >= this.open.floor) {
+      this.open.events.push(event)
+      return this.open
+    }
+    for (let i = this.windows.length - 1; i >= 0; i--) {
+      const w = this.windows[i]!
+      if (w.floor <= event.t && event.t <= w.last) {
+        w.events.push(event)
+        return w
+      }
+    }
+    if (this.open !== undefined || definition.startsWith !== undefined) return 'outside'
+    this.open = { floor: pendingFloor(), last: Infinity, events: [event] }
+    return this.open
+  }
+}
+
+/** The reported bounds [min t, max t + 1) of a punctuated window's events. */
+export function bounds(events: readonly TestEvent[]): [number, number] {
+  return [Math.min(...events.map((e) => e.t)), Math.max(...events.map((e) => e.t)) + 1]
 }

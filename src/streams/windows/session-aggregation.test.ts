@@ -3,26 +3,10 @@ import assert from 'node:assert/strict'
 import { Random, randomFromEnv } from '../../base/random.ts'
 import { count, sum } from './aggregators.ts'
 import { session, type SessionDefinition } from './definitions.ts'
-import { AGGREGATES, assertValue, fold, randomSteps, Recorder, windowId, type TestEvent } from './reference.test-kit.ts'
+import { AGGREGATES, assertValue, fold, randomSteps, Recorder, sessionize, windowId, type TestEvent } from './reference.test-kit.ts'
 import { SessionAggregation } from './session-aggregation.ts'
 import { SessionWindows } from './session-windows.ts'
 import type { EmitMode } from './window-operator.ts'
-
-/** Sessions of a set of events by brute force: sort, cut where consecutive times are `gap` or more apart. */
-function sessionize(events: readonly TestEvent[], gapMs: number): { start: number; end: number; events: TestEvent[] }[] {
-  const sorted = [...events].sort((a, b) => a.t - b.t)
-  const out: { start: number; end: number; events: TestEvent[] }[] = []
-  for (const event of sorted) {
-    const last = out[out.length - 1]
-    if (last !== undefined && event.t < last.end) {
-      last.events.push(event)
-      last.end = Math.max(last.end, event.t + gapMs)
-    } else {
-      out.push({ start: event.t, end: event.t + gapMs, events: [event] })
-    }
-  }
-  return out
-}
 
 function runSessions(definition: SessionDefinition, aggregate: (typeof AGGREGATES)[number], emit: EmitMode, steps: ReturnType<typeof randomSteps>, context: string): number {
   const aggregator = aggregate.make()

@@ -13,7 +13,7 @@
 // 'update' mode emits the merged session after each event, preceded by a 'retract' of every
 // emitted session it replaced (Kafka Streams forwards a tombstone for those).
 // Export and restore: a key's state is its open sessions (bounds, accumulator, kept inputs); its
-// due time follows from them. The meta is the watermark.
+// due time follows from them. The meta is the watermark. openWindows reads a key's open sessions.
 import { assert } from '../../base/assert.ts'
 import { SluiceError } from '../../base/errors.ts'
 import type { Aggregator } from './aggregators.ts'
@@ -22,7 +22,7 @@ import { DueQueue } from './due-queue.ts'
 import { SessionWindows, type Session } from './session-windows.ts'
 import {
   ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type EmitMode, type WindowOperator, type WindowSink,
+  type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink,
 } from './window-operator.ts'
 
 /** An open session with its accumulator (and, for 'none' aggregators, its inputs). */
@@ -45,7 +45,7 @@ class KeySessions<K, I, A> {
 }
 
 /** Keyed session window aggregation. */
-export class SessionAggregation<K, I, A, O> implements WindowOperator<K, I> {
+export class SessionAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
   readonly definition: SessionDefinition
   /** 'session-merge': merged sessions merge accumulators; 'session-refold' ('none' aggregators): they fold their kept inputs again. */
   readonly algorithm: 'session-merge' | 'session-refold'
@@ -186,6 +186,15 @@ export class SessionAggregation<K, I, A, O> implements WindowOperator<K, I> {
     checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity)
     checkMetaMatches(meta, this.#identity())
     this.#watermark = exportedNumber(meta, 'watermark', 'importMeta')
+  }
+
+  openWindows(key: K): OpenWindow<O>[] {
+    const state = this.#keys.get(key)
+    if (state === undefined) return []
+    // Closed sessions are emitted and dropped by the advance that closes them; the filter only
+    // states the rule.
+    const closesAfter = this.#watermark - this.definition.graceMs
+    return state.sessions.filter((s) => s.end > closesAfter).map((s) => ({ start: s.start, end: s.end, value: this.#aggregator.result(s.acc) }))
   }
 
   /** What exported state must have been made by: this engine and algorithm (the gap may change: sessions keep their bounds). */

@@ -18,6 +18,7 @@
 import { assert } from '../../base/assert.ts'
 import type { Aggregator } from './aggregators.ts'
 import { PaneDeque } from './pane-deque.ts'
+import { readPaneWindows } from './pane-windows-read.ts'
 import type { PaneGrid } from './pane-grid.ts'
 import type { PaneStore } from './pane-store.ts'
 
@@ -154,6 +155,18 @@ export class SubtractOnEvictStore<I, A> extends PaneDeque<A> implements PaneStor
     assert(this.#tailCount === 0 && Number.isNaN(this.#runStart), 'panes are imported into a fresh store')
     this.importEntries(panes)
     this.#evictedBefore = evictedBefore
+  }
+
+  /** Reads from the partials in local arrays: the running window stays where it is. */
+  readWindows(from: number, visit: (start: number, acc: A) => void): void {
+    const positions: number[] = []
+    const partials: A[] = []
+    for (let i = this.#lowerBound(from), total = this.end + this.#tailCount; i < total; i++) {
+      positions.push(this.#position(i))
+      partials.push(this.#acc(i))
+    }
+    const aggregator = this.#aggregator
+    readPaneWindows(this.#grid, (older: A, newer: A) => aggregator.merge!(older, newer), positions, partials, from, visit)
   }
 
   /** Position of entry `i` (array or tail). */

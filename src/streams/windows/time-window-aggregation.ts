@@ -18,6 +18,8 @@
 // bound; the meta is the watermark and the time origin that pane numbers count from. A key's
 // cursor may lag behind the watermark (advances that did not wake it); add() catches it up the
 // same way in a restored operator, so such a key needs no new export.
+// Interactive queries (openWindows) read the key's store from the first open window on with
+// PaneStore.readWindows, which moves none of the store's caches.
 import { assert } from '../../base/assert.ts'
 import type { Aggregator } from './aggregators.ts'
 import type { TimeWindowDefinition } from './definitions.ts'
@@ -27,11 +29,11 @@ import { createPaneStore, type PaneStore, type WindowAlgorithm } from './pane-st
 import { TimeWindowGeometry } from './time-windows.ts'
 import {
   ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type EmitMode, type WindowOperator, type WindowSink,
+  type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink,
 } from './window-operator.ts'
 
 /** Keyed tumbling/sliding window aggregation. */
-export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I> {
+export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
   readonly definition: TimeWindowDefinition
   readonly algorithm: WindowAlgorithm
   readonly emit: EmitMode
@@ -184,6 +186,19 @@ export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I> {
     this.#watermark = watermark
     this.#firstOpen = this.#geometry.firstOpenStart(watermark)
     this.#firstUnended = this.#geometry.firstUnendedStart(watermark)
+  }
+
+  openWindows(key: K): OpenWindow<O>[] {
+    const state = this.#keys.get(key)
+    if (state === undefined) return []
+    // The key's store may still hold windows that closed at advances which did not wake it (its
+    // cursor lags; add catches it up): read from the first open one on.
+    const from = Math.max(this.#firstOpen, state.evictedBefore)
+    const geometry = this.#geometry
+    const aggregator = this.#aggregator
+    const out: OpenWindow<O>[] = []
+    state.readWindows(from, (start, acc) => out.push({ start: geometry.startMs(start), end: geometry.endMs(start), value: aggregator.result(acc) }))
+    return out
   }
 
   /** What exported state must have been made by: this engine, algorithm, emit mode and pane geometry. */

@@ -14,6 +14,7 @@
 import { assert } from '../../base/assert.ts'
 import type { Aggregator } from './aggregators.ts'
 import { PaneDeque } from './pane-deque.ts'
+import { readPaneWindows } from './pane-windows-read.ts'
 import type { PaneGrid } from './pane-grid.ts'
 import type { PaneStore } from './pane-store.ts'
 
@@ -98,6 +99,18 @@ export class TwoStacksStore<I, A> extends PaneDeque<A> implements PaneStore<I, A
   importPanes(panes: readonly unknown[], evictedBefore: number): void {
     this.importEntries(panes)
     this.#evictedBefore = evictedBefore
+  }
+
+  /** Reads from the partials in local arrays: the cached prefix and suffix columns stay as they are. */
+  readWindows(from: number, visit: (start: number, acc: A) => void): void {
+    const positions: number[] = []
+    const partials: A[] = []
+    for (let i = this.lowerBound(from); i < this.end; i++) {
+      positions.push(this.positionAt(i))
+      partials.push(this.accAt(i))
+    }
+    const aggregator = this.#aggregator
+    readPaneWindows(this.#grid, (older: A, newer: A) => aggregator.merge!(older, newer), positions, partials, from, visit)
   }
 
   /** The aggregate from the start of entry `index`'s block through it. */

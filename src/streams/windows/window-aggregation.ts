@@ -30,7 +30,7 @@ export interface WindowAggregationOptions<K, O> extends WindowOperatorOptions<K,
  * if (op.add(payment.card, payment.ts, payment) === 'late') lateSide.push(payment)
  * op.advanceWatermark(maxTimestamp - 5_000)
  */
-export function windowAggregation<K, I, A, O>(window: WindowDefinition<I>, aggregator: Aggregator<I, A, O>, options: WindowAggregationOptions<K, O>): WindowOperator<K, I> {
+export function windowAggregation<K, I, A, O>(window: WindowDefinition<I>, aggregator: Aggregator<I, A, O>, options: WindowAggregationOptions<K, O>): WindowOperator<K, I, O> {
   if (window === null || typeof window !== 'object') throw new SluiceError('INVALID_ARGUMENT', 'windowAggregation: window must be a window definition (tumbling(), sliding(), …)')
   if (aggregator === null || typeof aggregator !== 'object') throw new SluiceError('INVALID_ARGUMENT', 'windowAggregation: aggregator must be an Aggregator (count(), sum(), …)')
   validateAggregator(aggregator as Aggregator<unknown, unknown, unknown>)

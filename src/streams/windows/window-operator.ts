@@ -5,7 +5,8 @@
 // time-window-aggregation.ts, lockstep-aggregation.ts, session-aggregation.ts, count-aggregation.ts
 // and punctuated-aggregation.ts, and window-aggregation.ts picks one for a definition. Each engine's
 // state can be exported per key and restored (changelog-backed fault tolerance, see README.md);
-// the shared helpers for that live at the bottom of this file.
+// the shared helpers for that live at the bottom of this file. openWindows(key) is the read side
+// for interactive queries: a key's open windows and their current results, changing nothing.
 import { SluiceError } from '../../base/errors.ts'
 
 /**
@@ -36,8 +37,18 @@ export type WindowSink<K, O> = (key: K, start: number, end: number, value: O, ki
  */
 export type AddOutcome = 'accepted' | 'late' | 'outside'
 
-/** A keyed windowed aggregation, driven by the runtime. */
-export interface WindowOperator<K, I> {
+/**
+ * One open window of a key as openWindows() reports it: its bounds as the sink gets them (ms, or
+ * event ordinals for count windows) and aggregator.result() of its accumulator now.
+ */
+export interface OpenWindow<O> {
+  start: number
+  end: number
+  value: O
+}
+
+/** A keyed windowed aggregation, driven by the runtime. `O` is the aggregator's result type. */
+export interface WindowOperator<K, I, O = unknown> {
   /** How the aggregates are kept (a WindowAlgorithm, 'session-merge' or 'session-refold'), for describe(). */
   readonly algorithm: string
   /** The latest watermark passed to advanceWatermark (-Infinity before any). */
@@ -73,6 +84,13 @@ export interface WindowOperator<K, I> {
   exportMeta(): unknown
   /** Restores exportMeta() into an operator built with the same definition and options, before any importKey or add. */
   importMeta(meta: unknown): void
+  /**
+   * Interactive query: the current result of every window of `key` that holds an event and has
+   * not closed (not emitted as final, an event in it would not be late), oldest first; [] when
+   * none. A pure read: no state change, no emission, no changed-key marking. Costs O(the key's
+   * open windows and panes); add and advanceWatermark pay nothing for it.
+   */
+  openWindows(key: K): OpenWindow<O>[]
 }
 
 /** Options shared by every windowed aggregation. */

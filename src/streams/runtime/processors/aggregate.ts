@@ -5,7 +5,8 @@
 // delete (null). Records too late for their window go, unchanged, to the late-records side stream.
 // Records with a null key cannot be aggregated and are counted as dropped, as Kafka Streams does.
 import v8 from 'node:v8'
-import { windowAggregation, type Aggregator, type WindowOperator } from '../../windows/index.ts'
+import { windowAggregation, type AccumulatorCodec, type Aggregator, type WindowOperator } from '../../windows/index.ts'
+import { decodeAccumulators, encodeAccumulators } from '../accumulator-codec.ts'
 import type { AggregateNode, StoreSpec } from '../../topology/index.ts'
 import type { ChangelogRecord, ChangelogSink } from '../../state/index.ts'
 import type { KeyInterner } from '../key-interner.ts'
@@ -73,13 +74,12 @@ export class WindowAggregateProcessor implements Processor, LoggedState {
   readonly #drops: DropCounter
   readonly #isCountWindow: boolean
   readonly #now: () => number
+  readonly #codec: AccumulatorCodec<unknown> | undefined
   /** Timestamp of the record being added; undefined while the watermark moves. */
   #currentTimestamp: number | undefined
   #restored = new Map<string, Buffer>()
   #restoredMeta: Buffer | undefined
   #loggedWatermark = -Infinity
-  /** Latest results per key and window start, for interactive queries. */
-  readonly results = new Map<unknown, Map<number, { end: number; value: unknown }>>()
 
   constructor(node: AggregateNode, spec: StoreSpec, options: { next: Downstream; late: Downstream; interner: KeyInterner; sink: ChangelogSink; drops: DropCounter; now: () => number }) {
     const window = node.window!
@@ -89,34 +89,14 @@ export class WindowAggregateProcessor implements Processor, LoggedState {
     this.#late = options.late
     this.#drops = options.drops
     this.#now = options.now
+    this.#codec = node.aggregator.codec
     this.#isCountWindow = window.kind === 'count'
     this.isProcessingTime = window.kind !== 'count' && window.time === 'processing'
     const next = options.next
-    const results = this.results
-    // Query results are pruned from the oldest (Maps iterate in insertion order): windows that
-    // closed, or for count windows beyond the ones a key can still have open.
-    const graceMs = window.kind === 'count' ? 0 : window.graceMs
-    const countWindowsOpen = window.kind === 'count' ? Math.ceil(window.size / window.every) : Infinity
-    const prune = (windows: Map<number, { end: number; value: unknown }>): void => {
-      const watermark = this.#operator.watermark
-      for (const [start, w] of windows) {
-        if (windows.size > countWindowsOpen || (!this.#isCountWindow && w.end + graceMs <= watermark)) windows.delete(start)
-        else break
-      }
-    }
     this.#operator = windowAggregation(window, node.aggregator, {
       emit: node.emit,
       trackChanges: true,
       sink: (key, start, end, value, kind) => {
-        let windows = results.get(key)
-        if (kind === 'retract' || kind === 'final') {
-          windows?.delete(start)
-          if (windows?.size === 0) results.delete(key)
-        } else {
-          if (windows === undefined) results.set(key, windows = new Map())
-          windows.set(start, { end, value })
-          prune(windows)
-        }
         const timestamp = this.#currentTimestamp ?? (this.#isCountWindow ? this.#operator.watermark : end - 1)
         next.process({ key, window: { start, end } } satisfies WindowedKey, kind === 'retract' ? null : value, timestamp)
       },
@@ -148,18 +128,16 @@ export class WindowAggregateProcessor implements Processor, LoggedState {
     if (watermark > this.#operator.watermark) this.#operator.advanceWatermark(watermark)
   }
 
-  /** Open windows of `key` with their latest results, oldest first. */
+  /** Open windows of `key` with their current results, oldest first (a read: in either emit mode). */
   windowsOf(key: unknown): Array<{ start: number; end: number; value: unknown }> {
-    const windows = this.results.get(this.#interner.intern(key))
-    if (windows === undefined) return []
-    return [...windows].map(([start, w]) => ({ start, end: w.end, value: w.value })).sort((a, b) => a.start - b.start)
+    return this.#operator.openWindows(this.#interner.intern(key))
   }
 
   flush(): void {
     const keySerde = this.spec.keySerde
     for (const key of this.#operator.takeChangedKeys()) {
       const state = this.#operator.exportKey(key)
-      this.#sink.append(keySerde.serialize(key), state === undefined ? null : v8.serialize(state))
+      this.#sink.append(keySerde.serialize(key), state === undefined ? null : v8.serialize(this.#codec === undefined ? state : encodeAccumulators(state, this.#codec)))
     }
     if (this.#operator.watermark !== this.#loggedWatermark) {
       this.#loggedWatermark = this.#operator.watermark
@@ -181,7 +159,8 @@ export class WindowAggregateProcessor implements Processor, LoggedState {
     if (this.#restoredMeta !== undefined) this.#operator.importMeta(v8.deserialize(this.#restoredMeta))
     for (const [id, state] of this.#restored) {
       const key = this.#interner.intern(this.spec.keySerde.deserialize(Buffer.from(id, 'latin1')))
-      this.#operator.importKey(key, v8.deserialize(state))
+      const plain = v8.deserialize(state) as unknown
+      this.#operator.importKey(key, this.#codec === undefined ? plain : decodeAccumulators(plain, this.#codec))
     }
     this.#loggedWatermark = this.#operator.watermark
     this.#restored = new Map()
