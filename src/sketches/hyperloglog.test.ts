@@ -179,3 +179,21 @@ test('bad options and mismatched merges are INVALID_ARGUMENT', () => {
   assert.throws(() => new HyperLogLog({ seed: 1 }).merge(new HyperLogLog({ seed: 2 })), (e) => isSluiceError(e, 'INVALID_ARGUMENT'))
   assert.throws(() => new HyperLogLog({ precision: 12 }).toRedis(), (e) => isSluiceError(e, 'INVALID_ARGUMENT'))
 })
+
+test('wouldChange(key) predicts add(key) exactly, sparse and dense, without changing the sketch', () => {
+  for (const keyEncoding of ['canonical', 'redis'] as const) {
+    const sketch = new HyperLogLog({ precision: 8, keyEncoding })
+    let changes = 0
+    // 64 sparse entries turn dense at p=8; repeats and numbers exercise "no change" on both sides.
+    for (let i = 0; i < 3000; i++) {
+      const key = i % 3 === 0 ? i % 500 : `k${i % 1500}`
+      const before = sketch.serialize()
+      const predicted = sketch.wouldChange(key)
+      assert.deepEqual(sketch.serialize(), before, 'wouldChange must not modify the sketch')
+      assert.equal(sketch.add(key), predicted, `key ${String(key)} (${keyEncoding}, ${sketch.isSparse ? 'sparse' : 'dense'})`)
+      if (predicted) changes++
+    }
+    assert.ok(!sketch.isSparse)
+    assert.ok(changes > 64 && changes < 3000, `${changes} changes`)
+  }
+})

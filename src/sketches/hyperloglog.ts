@@ -99,6 +99,35 @@ export class HyperLogLog {
     return this.addHash(hash.hi, hash.lo)
   }
 
+  /**
+   * Whether add(key) would change the sketch, without changing it: lets a caller that treats
+   * sketches as values (the streams aggregators) skip a copy when the key adds nothing.
+   */
+  wouldChange(key: SketchKey): boolean {
+    const hash = this.#hash
+    if (this.keyEncoding === 'redis' && (typeof key === 'number' || typeof key === 'boolean')) hash.string(String(key))
+    else hash.key(key)
+    const { hi, lo } = hash
+    const registers = this.#registers
+    if (registers !== null) {
+      const p = this.precision
+      const wLo = ((lo >>> p) | (hi << (32 - p))) >>> 0
+      const rank = wLo !== 0 ? ctz(wLo) + 1 : ctz((hi >>> p) | (1 << (32 - p))) + 33
+      return rank > registers[lo & (this.#m - 1)]!
+    }
+    const index25 = lo & SPARSE_MASK
+    const wLo = ((lo >>> SPARSE_BITS) | (hi << (32 - SPARSE_BITS))) >>> 0
+    const rank25 = wLo !== 0 ? ctz(wLo) + 1 : ctz((hi >>> SPARSE_BITS) | (1 << (32 - SPARSE_BITS))) + 33
+    const table = this.#sparse!
+    const mask = table.length - 1
+    for (let slot = index25 & mask; ; slot = (slot + 1) & mask) {
+      const entry = table[slot]!
+      // A new index is always a change (an insert, or the switch to dense).
+      if (entry === 0) return true
+      if (entry >>> 6 === index25) return rank25 > (entry & 63)
+    }
+  }
+
   /** Adds an already computed 64-bit hash (hi:lo, unsigned 32-bit halves) made with this sketch's seed. */
   addHash(hi: number, lo: number): boolean {
     const registers = this.#registers

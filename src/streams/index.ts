@@ -3,7 +3,7 @@
 // and serdes; the topology types a runtime or tool reads. Window and aggregate names follow
 // DESIGN.md: `count` is the aggregator, `countWindow` the count-based window.
 export {
-  App, createApp, KeyedStream, Stream, Table, WindowedStream, WindowedTable,
+  App, createApp, KeyedStream, Stream, Table, WindowedStream, WindowedTable, type DedupeOptions, type Sampled,
   type AggregateOptions, type AppOptions, type BranchValue, type EmitMode, type JoinWindowOptions, type KeyByOptions, type KeySerdeOption,
   type KeyValue, type StreamOptions, type TableOptions, type ToOptions, type ToTableOptions, type WindowOptions, type Windowed,
 } from './dsl/index.ts'
@@ -28,3 +28,4 @@ export type { ErrorAction, ErrorContext, ErrorHandler } from './runtime/error-ha
 import './runtime/sluice-streams.ts'
 export { replay, formatReplayReport, isReplaySame } from './runtime/replay.ts'
 export type { ReplayOptions, ReplayReport, ReplayTopicReport, ReplayChange, ReplayKeyValue, ReplayStart } from './runtime/replay.ts'
+export { approxDistinct, topK, approxQuantiles, sample, type ApproxDistinctOptions, type TopKOptions, type ApproxQuantilesOptions, type Quantiles, type SampleOptions } from './approx/index.ts'

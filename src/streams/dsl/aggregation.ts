@@ -1,9 +1,11 @@
 // Recording an aggregation, shared by KeyedStream (whole-stream tables) and WindowedStream (one
 // result per key and window): validates the aggregator's declared algebra, repartitions a
 // re-keyed input, adds the aggregate node and its store (key-value, window or session, sized by
-// the window plus grace), and applies window options (emit mode, grace override).
+// the window plus grace), and applies window options (emit mode, grace override). An aggregator
+// with a codec (sketch accumulators) gets a store value serde built from it instead of JSON.
 import { SluiceError } from '../../base/errors.ts'
-import { validateAggregator, type Aggregator, type WindowDefinition } from '../windows/index.ts'
+import { customSerde, type Serde } from '../serdes/index.ts'
+import { validateAggregator, type AccumulatorCodec, type Aggregator, type WindowDefinition } from '../windows/index.ts'
 import type { AggregateNode, EmitMode, StoreSpec } from '../topology/index.ts'
 import { DEFAULT_SERDE, durationOption, type StreamState } from './graph-builder.ts'
 import type { Internals } from './internal.ts'
@@ -21,6 +23,22 @@ function storeShape(window: WindowDefinition<unknown> | undefined): Pick<StoreSp
     // Count and punctuated windows keep each key's open window(s) by key, not by time.
     case 'count': case 'punctuated': return { kind: 'key-value', retentionMs: undefined }
   }
+}
+
+/**
+ * The store value serde of an aggregator that declares a codec: its accumulators as the codec's
+ * bytes (a whole-stream aggregate's key-value store holds accumulators, not plain data).
+ * @example codecSerde(approxDistinct().codec!, 'approxDistinct').serialize(sketch)
+ */
+export function codecSerde(codec: AccumulatorCodec<unknown>, operation: string): Serde<unknown> {
+  return customSerde<unknown>({
+    name: `${operation} accumulator`,
+    serialize(accumulator) {
+      if (!codec.isAccumulator(accumulator)) throw new SluiceError('INVALID_ARGUMENT', 'the value is not one of this aggregator\'s accumulators')
+      return codec.encode(accumulator)
+    },
+    deserialize: (bytes) => codec.decode(bytes),
+  })
 }
 
 /** A window definition with the options applied, and the emit mode. */
@@ -55,7 +73,7 @@ export function recordAggregate(
   const id = graph.id(operation)
   const store = options.store ?? `${id}-store`
   graph.add({ kind: 'aggregate', id, inputs: [input.node], outputs: [], stores: [], operation, aggregator, window, emit, store, lateOutputs: [] })
-  graph.addStore({ name: store, owner: id, keySerde: input.keySerde ?? DEFAULT_SERDE, valueSerde: options.serde ?? DEFAULT_SERDE, ...storeShape(window) })
+  graph.addStore({ name: store, owner: id, keySerde: input.keySerde ?? DEFAULT_SERDE, valueSerde: options.serde ?? (aggregator.codec === undefined ? DEFAULT_SERDE : codecSerde(aggregator.codec, operation)), ...storeShape(window) })
   // Merged inputs read together by key must agree on partitions, like a join's sides.
   graph.copartition(id, input.sourceTopics)
   return {

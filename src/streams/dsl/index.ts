@@ -3,6 +3,7 @@
 export { App, createApp } from './app.ts'
 export { KeyedStream, Stream, type BranchValue } from './stream.ts'
 export { WindowedStream } from './windowed.ts'
+export type { DedupeOptions, Sampled } from './dedupe.ts'
 export { Table, WindowedTable } from './table.ts'
 export type {
   AggregateOptions, AppOptions, EmitMode, JoinWindowOptions, KeyByOptions, KeySerdeOption, KeyValue, StreamOptions, TableOptions,

@@ -3,8 +3,10 @@
 // (through graph-builder.ts) and returns a new typed handle; nothing runs until a runtime
 // executes the built topology. Stream functions take (value, key); see types.ts for the rule.
 // Tables live in table.ts, windowed aggregation in windowed.ts, the shared recording in
-// aggregation.ts.
+// aggregation.ts; the sketch aggregations (approxDistinct, topK, …) come from ../approx/.
 import { SluiceError } from '../../base/errors.ts'
+import type { SketchKey, TopKEntry, TopKKey } from '../../sketches/index.ts'
+import { approxDistinct, approxQuantiles, sample, topK, type ApproxDistinctOptions, type ApproxQuantilesOptions, type Quantiles, type SampleOptions, type TopKOptions } from '../approx/index.ts'
 import type { JoinType, NodeId } from '../topology/index.ts'
 import { recordAggregate, windowWithOptions, type AggregateOperation } from './aggregation.ts'
 import { checkFunction, checkName, DEFAULT_SERDE, durationOption, type StreamState } from './graph-builder.ts'
@@ -12,6 +14,7 @@ import { DSL, erased, sameApp, type Internals } from './internal.ts'
 import { Table, type WindowedTable } from './table.ts'
 import type { AggregateOptions, JoinWindowOptions, KeyByOptions, KeyValue, ToOptions, ToTableOptions, WindowOptions } from './types.ts'
 import { WindowedStream } from './windowed.ts'
+import { recordDedupe, recordWithSamplingRate, type DedupeOptions, type Sampled } from './dedupe.ts'
 import {
   avg as avgAggregator, count as countAggregator, max as maxAggregator, min as minAggregator, reduce as reduceAggregator, sum as sumAggregator,
   type Aggregator, type WindowDefinition,
@@ -173,7 +176,8 @@ export class Stream<K, V> {
 
   /**
    * Re-keys the stream by `selector(value, key)` for aggregation and joins; the first stateful
-   * step after it reads through the repartition topic `<app>-<node>-repartition`.
+   * step after it reads through the repartition topic `<app>-<node>-repartition`. The selector (like
+   * a filter's predicate) must not modify the value: its bytes go to that topic as they were read.
    * @example payments.keyBy((p) => p.card).window(tumbling({ size: '1m' })).count()
    */
   keyBy<K2>(selector: (value: V, key: K) => K2, options: KeyByOptions<K2> = {}): KeyedStream<K2, V> {
@@ -196,6 +200,15 @@ export class Stream<K, V> {
    */
   groupByKey(): KeyedStream<NonNullable<K>, V> {
     return new KeyedStream(this[DSL])
+  }
+
+  /**
+   * Each record with the rate load shedding kept it at (app.stream's `loadShedding`); 1 when
+   * nothing is shed. Scale by it: `sum((r) => 1 / r.samplingRate)` estimates the full count.
+   * @example clicks.withSamplingRate().groupBy((r) => r.value.page).sum((r) => 1 / r.samplingRate)
+   */
+  withSamplingRate(): Stream<K, Sampled<V>> {
+    return new Stream(recordWithSamplingRate(this[DSL]))
   }
 
   /**
@@ -347,6 +360,15 @@ export class KeyedStream<K, V> extends Stream<K, V> {
     return new WindowedStream<K, V>(this[DSL], window, emit)
   }
 
+  /**
+   * Keeps each key's first record and drops the ones after it, within a span of event time or
+   * forever, in bounded memory (Bloom filters: a new key is taken for a seen one with probability
+   * `falsePositiveRate`). Key by the event id first: `events.keyBy((e) => e.id).dedupe({ within: '1h' })`.
+   */
+  dedupe(options: DedupeOptions = {}): KeyedStream<K, V> {
+    return new KeyedStream(recordDedupe(this[DSL], options))
+  }
+
   #aggregate<O>(operation: AggregateOperation, aggregator: Aggregator<V, unknown, unknown>, options: AggregateOptions<unknown> | undefined): Table<K, O> {
     return new Table(recordAggregate(this[DSL], operation, aggregator as Aggregator<unknown, unknown, unknown>, undefined, 'update', options).result)
   }
@@ -390,5 +412,25 @@ export class KeyedStream<K, V> extends Stream<K, V> {
   /** The mean of `value(v)` per key. @example readings.keyBy((r) => r.room).avg((r) => r.celsius) */
   avg(value: (value: V) => number, options?: AggregateOptions<{ sum: number; count: number }>): Table<K, number> {
     return this.#aggregate('avg', avgAggregator(value), options as AggregateOptions<unknown>)
+  }
+
+  /** Estimated distinct `value(v)` keys per key (HyperLogLog). @example visits.keyBy((v) => v.page).approxDistinct((v) => v.user) */
+  approxDistinct(value?: (value: V) => SketchKey, options?: ApproxDistinctOptions & AggregateOptions<unknown>): Table<K, number> {
+    return this.#aggregate('approxDistinct', approxDistinct(value, options), options)
+  }
+
+  /** The k most frequent `value(v)` keys per key (Space-Saving). @example tags.keyBy((t) => t.region).topK(10, (t) => t.tag) */
+  topK<T extends TopKKey = TopKKey>(k: number, value?: (value: V) => T, options?: TopKOptions & AggregateOptions<unknown>): Table<K, TopKEntry<T>[]> {
+    return this.#aggregate('topK', topK(k, value, options) as Aggregator<V, unknown, unknown>, options)
+  }
+
+  /** Quantiles of `value(v)` per key (DDSketch). @example requests.keyBy((r) => r.route).approxQuantiles((r) => r.ms, [0.5, 0.99]) */
+  approxQuantiles(value: (value: V) => number, quantiles?: readonly number[], options?: ApproxQuantilesOptions & AggregateOptions<unknown>): Table<K, Quantiles> {
+    return this.#aggregate('approxQuantiles', approxQuantiles(value, quantiles, options), options)
+  }
+
+  /** A uniform sample of up to n records (or `value(v)`) per key. @example errors.keyBy((e) => e.service).sample(5) */
+  sample<T = V>(n: number, value?: (value: V) => T, options?: SampleOptions & AggregateOptions<unknown>): Table<K, T[]> {
+    return this.#aggregate('sample', sample(n, value, options) as Aggregator<V, unknown, unknown>, options)
   }
 }

@@ -1,7 +1,10 @@
 // WindowedStream: a keyed stream cut into windows (KeyedStream.window). Its aggregations record
 // an aggregate node with the window definition and emit mode and return a WindowedTable, keyed
 // by { key, window: { start, end } }, whose late records (too late for their window) are a typed
-// side stream (WindowedTable.lateRecords, in table.ts).
+// side stream (WindowedTable.lateRecords, in table.ts). The sketch aggregations (approxDistinct,
+// topK, approxQuantiles, sample) record aggregators from ../approx/.
+import type { SketchKey, TopKEntry, TopKKey } from '../../sketches/index.ts'
+import { approxDistinct, approxQuantiles, sample, topK, type ApproxDistinctOptions, type ApproxQuantilesOptions, type Quantiles, type SampleOptions, type TopKOptions } from '../approx/index.ts'
 import type { EmitMode } from '../topology/index.ts'
 import { avg, count, max, min, reduce, sum, type Aggregator, type WindowDefinition } from '../windows/index.ts'
 import { recordAggregate, type AggregateOperation } from './aggregation.ts'
@@ -67,5 +70,25 @@ export class WindowedStream<K, V> {
   /** Mean of `value(v)` per key and window. @example readings.keyBy((r) => r.room).window(tumbling({ size: '1m' })).avg((r) => r.celsius) */
   avg(value: (value: V) => number, options?: AggregateOptions<{ sum: number; count: number }>): WindowedTable<K, V, number> {
     return this.#aggregate('avg', avg(value), options as AggregateOptions<unknown>)
+  }
+
+  /** Estimated distinct `value(v)` keys per key and window (HyperLogLog). @example visits.keyBy((v) => v.page).window(w).approxDistinct((v) => v.user) */
+  approxDistinct(value?: (value: V) => SketchKey, options?: ApproxDistinctOptions & AggregateOptions<unknown>): WindowedTable<K, V, number> {
+    return this.#aggregate('approxDistinct', approxDistinct(value, options), options)
+  }
+
+  /** The k most frequent `value(v)` keys per key and window (Space-Saving). @example tags.keyBy((t) => t.region).window(w).topK(10, (t) => t.tag) */
+  topK<T extends TopKKey = TopKKey>(k: number, value?: (value: V) => T, options?: TopKOptions & AggregateOptions<unknown>): WindowedTable<K, V, TopKEntry<T>[]> {
+    return this.#aggregate('topK', topK(k, value, options) as Aggregator<V, unknown, unknown>, options)
+  }
+
+  /** Quantiles of `value(v)` per key and window (DDSketch). @example requests.keyBy((r) => r.route).window(w).approxQuantiles((r) => r.ms, [0.5, 0.99]) */
+  approxQuantiles(value: (value: V) => number, quantiles?: readonly number[], options?: ApproxQuantilesOptions & AggregateOptions<unknown>): WindowedTable<K, V, Quantiles> {
+    return this.#aggregate('approxQuantiles', approxQuantiles(value, quantiles, options), options)
+  }
+
+  /** A uniform sample of up to n records (or `value(v)`) per key and window. @example errors.keyBy((e) => e.service).window(w).sample(5) */
+  sample<T = V>(n: number, value?: (value: V) => T, options?: SampleOptions & AggregateOptions<unknown>): WindowedTable<K, V, T[]> {
+    return this.#aggregate('sample', sample(n, value, options) as Aggregator<V, unknown, unknown>, options)
   }
 }

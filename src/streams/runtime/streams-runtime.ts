@@ -50,6 +50,8 @@ export interface StreamsRuntimeOptions {
 export type RuntimeState = 'created' | 'starting' | 'running' | 'rebalancing' | 'error' | 'closed'
 
 const POLL_TIMEOUT_MS = 100
+/** How often load shedding learns the lag of the partitions it watches. */
+const LAG_CHECK_INTERVAL_MS = 250
 
 /** One instance of a streams app. */
 export class StreamsRuntime {
@@ -71,6 +73,7 @@ export class StreamsRuntime {
   #loop: Promise<void> | undefined
   #stopping = false
   #lastCommitMs = 0
+  #lastLagCheckMs = 0
   #isDirty = false
   #commits = 0
   readonly #stopped: { promise: Promise<void>; resolve: () => void }
@@ -151,10 +154,14 @@ export class StreamsRuntime {
   }
 
   /** Counters summed over this instance's tasks (closed ones included). */
-  metrics(): TaskMetrics & { tasks: number; commits: number; sentRecords: number } {
+  metrics(): TaskMetrics & { tasks: number; commits: number; sentRecords: number; samplingRate: number } {
     const sum = { ...this.#closedTaskMetrics }
-    for (const task of this.#tasks.values()) for (const k of Object.keys(sum) as Array<keyof TaskMetrics>) sum[k] += task.metrics[k]
-    return { ...sum, tasks: this.#tasks.size, commits: this.#commits, sentRecords: this.#output.sentRecords }
+    let samplingRate = 1
+    for (const task of this.#tasks.values()) {
+      for (const k of Object.keys(sum) as Array<keyof TaskMetrics>) sum[k] += task.metrics[k]
+      samplingRate = Math.min(samplingRate, task.samplingRate)
+    }
+    return { ...sum, tasks: this.#tasks.size, commits: this.#commits, sentRecords: this.#output.sentRecords, samplingRate }
   }
 
   /** Commits what was processed, leaves the group and stops. */
@@ -198,6 +205,7 @@ export class StreamsRuntime {
         }
         const now = this.#clock.now()
         for (const task of this.#tasks.values()) task.advance(now)
+        if (this.#clock.monotonic() - this.#lastLagCheckMs >= LAG_CHECK_INTERVAL_MS) await this.#updateLag()
         this.#output.drain(this.#producer!)
         if (this.#isDirty && this.#clock.monotonic() - this.#lastCommitMs >= this.#o.commitIntervalMs) await this.#commit()
       })
@@ -214,6 +222,22 @@ export class StreamsRuntime {
       this.#processed.set(`${record.topic}\0${record.partition}`, { topic: record.topic, partition: record.partition, offset: record.offset + 1 })
     }
     this.#isDirty = true
+  }
+
+  /** Tells tasks that shed load how far behind their source partitions are. */
+  async #updateLag(): Promise<void> {
+    this.#lastLagCheckMs = this.#clock.monotonic()
+    const topics = new Set<string>()
+    for (const node of this.#o.topology.nodes) if (node.kind === 'source' && node.shedding !== undefined) topics.add(node.topic)
+    if (topics.size === 0) return
+    for (const topic of topics) {
+      const ends = await this.#o.sluice.admin.listOffsets(topic)
+      for (const end of ends) {
+        const task = this.#tasks.get(this.#taskId(topic, end.partition))
+        const position = this.#consumer!.position(topic, end.partition)
+        if (task !== undefined && position !== undefined) task.setLag(topic, Math.max(0, end.highWatermark - position))
+      }
+    }
   }
 
   async #commitFetched(records: readonly ConsumerRecord[]): Promise<void> {

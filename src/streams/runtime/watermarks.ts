@@ -1,5 +1,6 @@
 // Event time of a task: one watermark per input partition, merged. A partition's watermark trails
-// the largest event time it has delivered by the source's bounded out-of-orderness. A repartition
+// the largest event time it has delivered by the source's bounded out-of-orderness, minus 1 ms
+// (Flink's BoundedOutOfOrderness: a watermark W means no more events at or before W). A repartition
 // topic's partition mixes records of every upstream task, so its watermark is the smallest of the
 // watermarks the upstream tasks stamped on what they wrote (header `sluice.wm` with the writer's
 // watermark, `sluice.src` with its task id, on every record); each also sends a marker record (no
@@ -97,7 +98,9 @@ export class TaskWatermarks {
   }
 
   #partitionWatermark(state: InputPartition, nowMs: number): number | undefined {
-    if (state.writers === undefined) return state.maxTimestamp === -Infinity ? undefined : state.maxTimestamp - state.maxOutOfOrderMs
+    // Flink's convention: watermark W says no more events at or before W, so the newest event (at
+    // maxTimestamp) is not behind its own watermark, whatever the window kind's lateness rule.
+    if (state.writers === undefined) return state.maxTimestamp === -Infinity ? undefined : state.maxTimestamp - state.maxOutOfOrderMs - 1
     let min = Infinity
     for (const mark of state.writers.values()) {
       if (nowMs - mark.seenAtMs >= this.#idleTimeoutMs) continue

@@ -181,7 +181,42 @@ test('a merged input whose other partition is idle: windows still close after th
   const out = driver.output<Windowed<string>, number>('out')
   assert.equal(out.size, 0, "b's watermark (10) holds the window [0, 100) open")
   driver.advanceWallClock(1000)
-  driver.input<string, number>('a').pipe(600)
-  // Watermark 600 closes [0, 100) (events 10 and 20) and [500, 600).
+  driver.input<string, number>('a').pipe(601)
+  // Watermark 600 (601 − 1) closes [0, 100) (events 10 and 20) and [500, 600).
   assert.deepEqual(out.readValues(), [2, 1])
+})
+
+test('dedupe within a span: a key seen in the last span is dropped, one older than two spans passes again', () => {
+  const app = createApp('t13')
+  app.stream<{ id: string; t: number }>('events', { eventTime: (e) => e.t }).keyBy((e) => e.id).dedupe({ within: 1000 }).mapValues((e) => `${e.id}@${e.t}`).to('unique')
+  const driver = new TopologyTestDriver(app)
+  const input = driver.input<string, { id: string; t: number }>('events')
+  for (const [id, t] of [['a', 0], ['b', 10], ['a', 500], ['a', 1500], ['c', 1600], ['a', 4000], ['b', 4001]] as const) input.pipe({ id, t })
+  assert.deepEqual(driver.output<string, string>('unique').readValues(), ['a@0', 'b@10', 'c@1600', 'a@4000', 'b@4001'])
+  assert.equal(driver.metrics().duplicateRecords, 2)
+})
+
+test('dedupe forever keeps dropping a key however late it comes back', () => {
+  const app = createApp('t14')
+  app.stream<string>('ids').groupBy((id) => id).dedupe().to('first-seen')
+  const driver = new TopologyTestDriver(app)
+  for (const id of ['x', 'y', 'x', 'z', 'y', 'x']) driver.input<string, string>('ids').pipe(id)
+  assert.deepEqual(driver.output<string, string>('first-seen').readValues(), ['x', 'y', 'z'])
+})
+
+test('with maxOutOfOrder 0 and no grace, in-order events are not late for sessions (watermark = max − 1)', () => {
+  const app = createApp('t15')
+  app.stream<number>('in', { eventTime: (t) => t }).groupBy(() => 'k').window(session({ gap: 10 }), { emit: 'final' }).count().toStream().to('s')
+  const driver = new TopologyTestDriver(app)
+  for (const t of [0, 5, 30, 31, 100]) driver.input<string, number>('in').pipe(t)
+  assert.equal(driver.metrics().lateRecords, 0)
+  assert.deepEqual(driver.output<Windowed<string>, number>('s').readValues(), [2, 2])
+})
+
+test('withSamplingRate is 1 when nothing is shed', () => {
+  const app = createApp('t16')
+  app.stream<number>('in').withSamplingRate().mapValues((r) => `${r.value}:${r.samplingRate}`).to('rated')
+  const driver = new TopologyTestDriver(app)
+  driver.input<string, number>('in').pipe(7)
+  assert.deepEqual(driver.output<string, string>('rated').readValues(), ['7:1'])
 })

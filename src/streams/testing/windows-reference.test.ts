@@ -43,10 +43,10 @@ function randomEvents(random: Random, n: number): Event[] {
   return events
 }
 
-/** Per record, the watermark its aggregation saw: max event time so far (itself included) − maxOutOfOrder. */
+/** Per record, the watermark its aggregation saw: max event time so far (itself included) − maxOutOfOrder − 1. */
 function watermarks(events: readonly Event[]): number[] {
   let max = -Infinity
-  return events.map((e) => (max = Math.max(max, e.t)) - MAX_OUT_OF_ORDER_MS)
+  return events.map((e) => (max = Math.max(max, e.t)) - MAX_OUT_OF_ORDER_MS - 1)
 }
 
 type Windows = Map<string, number>

@@ -112,7 +112,7 @@ export interface MergeNode extends NodeBase { readonly kind: 'merge' }
 export interface AggregateNode extends NodeBase {
   readonly kind: 'aggregate'
   /** Which DSL call made it (count, sum, …): for describe() and metrics. */
-  readonly operation: 'aggregate' | 'reduce' | 'count' | 'sum' | 'min' | 'max' | 'avg'
+  readonly operation: 'aggregate' | 'reduce' | 'count' | 'sum' | 'min' | 'max' | 'avg' | 'approxDistinct' | 'topK' | 'approxQuantiles' | 'sample'
   readonly aggregator: Aggregator<unknown, unknown, unknown>
   readonly window: WindowDefinition<unknown> | undefined
   readonly emit: EmitMode
