@@ -43,16 +43,16 @@ test('a session is summarized once 10 quiet minutes have passed; a transaction f
   pay('C', 11 * MIN + 30 * S, 300) // 9 min 30 s after: same session, now [0, 21 min 30 s)
   assert.deepEqual(sessions.readValues(), [])
   // The watermark is the partition's, moved by any card's transactions.
-  pay('X', 21 * MIN + 34 * S, 100) // watermark 21 min 29 s: not yet
+  pay('X', 21 * MIN + 34 * S, 100) // watermark 21 min 29 s − 1 ms (Flink's convention): not yet
   assert.deepEqual(sessions.readValues(), [])
-  pay('X', 21 * MIN + 35 * S, 100) // watermark 21 min 30 s: [0, 21 min 30 s) is final
+  pay('X', 21 * MIN + 35 * S + 1, 100) // watermark 21 min 30 s: [0, 21 min 30 s) is final
   assert.deepEqual(sessions.readValues(), [{ card: 'C', start: T0, end: T0 + 21 * MIN + 30 * S, transactions: 3, total: 1_500, largest: 700 }])
 
   pay('E', 23 * MIN, 10)
   pay('E', 34 * MIN, 20) // watermark 33 min 55 s: E's [23 min, 33 min) and X's are final
   assert.deepEqual(sessions.readValues().sort((a, b) => a.card.localeCompare(b.card)), [
     { card: 'E', start: T0 + 23 * MIN, end: T0 + 33 * MIN, transactions: 1, total: 10, largest: 10 },
-    { card: 'X', start: T0 + 21 * MIN + 34 * S, end: T0 + 31 * MIN + 35 * S, transactions: 2, total: 200, largest: 100 },
+    { card: 'X', start: T0 + 21 * MIN + 34 * S, end: T0 + 31 * MIN + 35 * S + 1, transactions: 2, total: 200, largest: 100 },
   ])
   pay('E', 44 * MIN + 3 * S, 30) // 10 min 3 s after: a session of its own; watermark 43 min 58 s
   pay('E', 43 * MIN + 59 * S, 40) // out of order, after the watermark: less than 10 minutes from both, it merges them
