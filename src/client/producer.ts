@@ -45,6 +45,15 @@ interface PendingBatch {
   lingerTimer: TimerHandle | undefined
 }
 
+/** Where one record of a send() went: its batch and place in it. */
+interface Placement {
+  batch: PendingBatch
+  offsetDelta: number
+  /** The record's own timestamp, if it had one (else the send's now). */
+  timestamp: number | undefined
+  partition: number
+}
+
 /** Producer settings with every default filled in. */
 interface ResolvedOptions {
   idempotent: boolean
@@ -109,41 +118,11 @@ export class Producer {
 
   /** Sends records to `topic`; resolves with where each landed, in the order given. */
   async send(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
-    if (this.#closed) throw new SluiceError('CLOSED', 'producer is closed')
-    if (this.#options.idempotent) await this.#ensureProducerId()
-    const partitionCount = await this.#transport.partitionCount(topic, { create: true })
-    const now = this.#clock.now()
-    const placements: Array<{ batch: PendingBatch; offsetDelta: number; timestamp: number; partition: number }> = []
-    const touched = new Set<PendingBatch>()
-    for (const record of records) {
-      const key = toBytes(record.key)
-      const partition = record.partition ?? this.#partitioner.partition(topic, key, partitionCount)
-      if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-        throw new SluiceError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' has no partition ${partition} (it has ${partitionCount})`)
-      }
-      const timestamp = record.timestamp ?? now
-      const input: RecordInput = { key, value: toBytes(record.value), timestamp }
-      const headers = toHeaders(record.headers)
-      if (headers !== undefined) input.headers = headers
-      let batch = this.#openBatch(topic, partition)
-      if (!batch.builder.add(input)) {
-        this.#seal(batch)
-        batch = this.#openBatch(topic, partition)
-        batch.builder.add(input)
-      }
-      touched.add(batch)
-      placements.push({ batch, offsetDelta: batch.builder.recordCount - 1, timestamp, partition })
-    }
-    for (const batch of touched) {
-      if (this.#options.lingerMs === 0) this.#seal(batch)
-      else if (batch.lingerTimer === undefined && this.#open.get(partitionKey(batch.topic, batch.partition)) === batch) {
-        // A pending send is real work: its timer keeps the process alive until the batch is sent.
-        batch.lingerTimer = this.#clock.setTimeout(() => this.#seal(batch), this.#options.lingerMs, { keepAlive: true })
-      }
-    }
+    const placements: Placement[] = []
+    const { touched, now } = await this.#enqueue(topic, records, placements)
     if (this.#options.acks === 0) {
       // acks=0: like Kafka, don't wait and don't know the offsets; flush() still waits for the sends.
-      return placements.map((p) => ({ topic, partition: p.partition, offset: -1, timestamp: p.timestamp }))
+      return placements.map((p) => ({ topic, partition: p.partition, offset: -1, timestamp: p.timestamp ?? now }))
     }
     const baseOffsets = new Map<PendingBatch, number>()
     for (const batch of touched) baseOffsets.set(batch, await batch.result)
@@ -151,8 +130,62 @@ export class Producer {
       topic,
       partition: p.partition,
       offset: (baseOffsets.get(p.batch) as number) + p.offsetDelta,
-      timestamp: p.timestamp,
+      timestamp: p.timestamp ?? now,
     }))
+  }
+
+  /**
+   * Like send, but resolves with nothing once every record is acknowledged: for pipelines (the
+   * streams runtime) that need the acknowledgement, not where each record landed, and would
+   * otherwise pay two objects per record for metadata they drop.
+   * @example await producer.write('out', records)
+   */
+  async write(topic: string, records: readonly ProducerRecord[]): Promise<void> {
+    const { touched } = await this.#enqueue(topic, records, undefined)
+    if (this.#options.acks === 0) return
+    for (const batch of touched) await batch.result
+  }
+
+  /** Adds records to their partitions' open batches (sealing what fills or, at linger 0, all). */
+  async #enqueue(topic: string, records: readonly ProducerRecord[], placements: Placement[] | undefined): Promise<{ touched: Set<PendingBatch>; now: number }> {
+    if (this.#closed) throw new SluiceError('CLOSED', 'producer is closed')
+    if (this.#options.idempotent) await this.#ensureProducerId()
+    const partitionCount = await this.#transport.partitionCount(topic, { create: true })
+    const now = this.#clock.now()
+    const touched = new Set<PendingBatch>()
+    // Consecutive records of one partition (most of a batch, all of it on one-partition topics)
+    // reuse the batch found for the previous one instead of a string key and a Map lookup each.
+    let batch: PendingBatch | undefined
+    let batchPartition = -1
+    for (const record of records) {
+      const key = toBytes(record.key)
+      const partition = record.partition ?? this.#partitioner.partition(topic, key, partitionCount)
+      if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
+        throw new SluiceError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' has no partition ${partition} (it has ${partitionCount})`)
+      }
+      const input: RecordInput = { key, value: toBytes(record.value), timestamp: record.timestamp ?? now }
+      if (record.headers !== undefined) input.headers = toHeaders(record.headers)
+      if (batch === undefined || partition !== batchPartition) {
+        batch = this.#openBatch(topic, partition)
+        batchPartition = partition
+      }
+      if (!batch.builder.add(input)) {
+        this.#seal(batch)
+        batch = this.#openBatch(topic, partition)
+        batch.builder.add(input)
+      }
+      // Only batches holding this send's records: a full batch sealed here may fail on its own.
+      touched.add(batch)
+      placements?.push({ batch, offsetDelta: batch.builder.recordCount - 1, timestamp: record.timestamp, partition })
+    }
+    for (const open of touched) {
+      if (this.#options.lingerMs === 0) this.#seal(open)
+      else if (open.lingerTimer === undefined && this.#open.get(partitionKey(open.topic, open.partition)) === open) {
+        // A pending send is real work: its timer keeps the process alive until the batch is sent.
+        open.lingerTimer = this.#clock.setTimeout(() => this.#seal(open), this.#options.lingerMs, { keepAlive: true })
+      }
+    }
+    return { touched, now }
   }
 
   /** Seals every open batch and waits until all sent batches are acknowledged. */

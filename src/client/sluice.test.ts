@@ -66,6 +66,22 @@ test('records of one key keep their order across many batches and lingering send
   assert.deepEqual(records.map((r) => Number(r.value!.toString())), Array.from({ length: 2000 }, (_, i) => i))
 })
 
+test('write() sends like send() without metadata: keyed records reach their murmur2 partitions, in order, across full batches', async (t) => {
+  const sluice = await openTemp(t)
+  await sluice.admin.createTopic('written', { partitions: 3 })
+  const producer = sluice.producer({ batchBytes: 2048 })
+  const records = Array.from({ length: 600 }, (_, i) => ({ key: `k${i % 7}`, value: String(i), headers: { n: String(i) } }))
+  assert.equal(await producer.write('written', records), undefined)
+  const consumer = sluice.consumer({ autoOffsetReset: 'earliest' }).assign([0, 1, 2].map((partition) => ({ topic: 'written', partition })))
+  const back = await drain(consumer, 600)
+  for (const r of back) assert.equal(r.partition, partitionForKey(r.key!, 3))
+  for (let k = 0; k < 7; k++) {
+    const values = back.filter((r) => r.key!.toString() === `k${k}`).map((r) => Number(r.value!.toString()))
+    assert.deepEqual(values, records.filter((r) => r.key === `k${k}`).map((r) => Number(r.value)))
+  }
+  assert.ok(back.every((r) => r.headers[0]![1]!.toString() === r.value!.toString()))
+})
+
 test('seek rewinds to the beginning, an offset, the end and a timestamp', async (t) => {
   const sluice = await openTemp(t)
   const producer = sluice.producer()

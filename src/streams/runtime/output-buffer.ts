@@ -9,6 +9,8 @@ import type { OutputRecord, RecordCollector } from './processor.ts'
 /** Something that takes records for a topic: a Producer or a TransactionalProducer. */
 export interface RecordSender {
   send(topic: string, records: readonly ProducerRecord[]): Promise<unknown>
+  /** Like send without per-record metadata (Producer.write), when the sender has it. */
+  write?(topic: string, records: readonly ProducerRecord[]): Promise<void>
 }
 
 /** Buffers a batch's output records per topic and sends them together. */
@@ -34,7 +36,7 @@ export class OutputBuffer implements RecordCollector {
     this.#byTopic = new Map()
     for (const [topic, records] of batches) {
       this.sentRecords += records.length
-      const sending = sender.send(topic, records)
+      const sending = sender.write !== undefined ? sender.write(topic, records) : sender.send(topic, records)
       this.#inFlight.add(sending)
       sending.then(() => this.#inFlight.delete(sending), (error: unknown) => {
         this.#inFlight.delete(sending)
