@@ -16,10 +16,9 @@ import type { Clock, TimerHandle } from '../base/clock.ts'
 import { SluiceError, isSluiceError } from '../base/errors.ts'
 import { CompressionCodec, OFFSET_BASE_SEQUENCE, OFFSET_PRODUCER_EPOCH, writeCrc } from '../protocol/records/batch-header.ts'
 import { RecordBatchBuilder } from '../protocol/records/record-batch-builder.ts'
-import type { RecordInput } from '../protocol/records/record.ts'
 import { partitionKey } from './assignors/assignor.ts'
 import type { DefaultPartitioner } from './partitioner.ts'
-import { toBytes, toHeaders } from './serialize.ts'
+import { partitionOf, toBytes, toRecordInput } from './serialize.ts'
 import type { Acks, Transport } from './transport.ts'
 import type { CompressionName, ProducerOptions, ProducerRecord, RecordMetadata } from './types.ts'
 
@@ -159,12 +158,8 @@ export class Producer {
     let batchPartition = -1
     for (const record of records) {
       const key = toBytes(record.key)
-      const partition = record.partition ?? this.#partitioner.partition(topic, key, partitionCount)
-      if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-        throw new SluiceError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' has no partition ${partition} (it has ${partitionCount})`)
-      }
-      const input: RecordInput = { key, value: toBytes(record.value), timestamp: record.timestamp ?? now }
-      if (record.headers !== undefined) input.headers = toHeaders(record.headers)
+      const partition = partitionOf(topic, record, key, this.#partitioner, partitionCount)
+      const input = toRecordInput(record, key, now)
       if (batch === undefined || partition !== batchPartition) {
         batch = this.#openBatch(topic, partition)
         batchPartition = partition

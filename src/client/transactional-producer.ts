@@ -16,7 +16,7 @@ import type { RecordInput } from '../protocol/records/record.ts'
 import { TRANSACTION_BATCHES_PER_PARTITION_MAX } from '../coordinator/transactions/transaction-coordinator.ts'
 import { partitionKey } from './assignors/assignor.ts'
 import type { DefaultPartitioner } from './partitioner.ts'
-import { toBytes, toHeaders } from './serialize.ts'
+import { partitionOf, toBytes, toRecordInput } from './serialize.ts'
 import type { TransactionCommitRequest, Transport } from './transport.ts'
 import type { CompressionName, ProducerRecord, RecordMetadata, TransactionOffsetsInput, TransactionalProducerOptions } from './types.ts'
 
@@ -140,13 +140,8 @@ export class TransactionalProducer {
     const inputs: Array<{ key: string; partition: number; input: RecordInput }> = []
     for (const record of records) {
       const key = toBytes(record.key)
-      const partition = record.partition ?? this.#partitioner.partition(topic, key, partitionCount)
-      if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-        throw new SluiceError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' has no partition ${partition} (it has ${partitionCount})`)
-      }
-      const input: RecordInput = { key, value: toBytes(record.value), timestamp: record.timestamp ?? now }
-      const headers = toHeaders(record.headers)
-      if (headers !== undefined) input.headers = headers
+      const partition = partitionOf(topic, record, key, this.#partitioner, partitionCount)
+      const input = toRecordInput(record, key, now)
       inputs.push({ key: partitionKey(topic, partition), partition, input })
     }
     // All records checked: stage them together, so a bad record stages none of its call.
