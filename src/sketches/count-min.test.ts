@@ -106,3 +106,9 @@ test('serialize and deserialize round-trip; corrupt bytes are CORRUPT_MESSAGE', 
   negative.writeDoubleLE(-1, 24)
   assert.throws(() => CountMinSketch.deserialize(negative), (e) => isSluiceError(e, 'CORRUPT_MESSAGE'))
 })
+
+test('a version-1 sketch (rows mapped by the 32-bit finalizer) is refused rather than misread', () => {
+  const bytes = new CountMinSketch({ epsilon: 0.01, delta: 0.01 }).serialize()
+  bytes[5] = 1 // the envelope's body format version
+  assert.throws(() => CountMinSketch.deserialize(bytes), (error: unknown) => isSluiceError(error, 'CORRUPT_MESSAGE') && /format version 1/.test((error as Error).message))
+})

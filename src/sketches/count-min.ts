@@ -6,10 +6,12 @@
 // Heavy hitters by name live in space-saving.ts.
 //
 // Row hashing: one MurmurHash64A per key (hash.ts) gives h1:h2; row i uses fmix32(h1 + i·h2 + i·φ)
+// (its low 31 bits)
 // mod w. Plain double hashing (h1 + i·h2 mod w) makes two keys that share h1 and h2 mod w collide
 // in every row; the finalizer decorrelates rows for the price of a few multiplies.
 //
-// Serialized body (envelope in sketch-format.ts; kind countMin, version 1):
+// Serialized body (envelope in sketch-format.ts; kind countMin, version 2: version 1 mapped rows
+// with the full 32-bit finalizer, so its counters sit elsewhere and it is refused, not misread):
 //   offset  size  field
 //   0       4     width w, u32 LE
 //   4       1     depth d (1..32)
@@ -37,14 +39,18 @@ export interface CountMinOptions {
   seed?: number
 }
 
-const FORMAT_VERSION = 1
+const FORMAT_VERSION = 2
 const GOLDEN = 0x9e3779b9
 
-/** Murmur3's 32-bit finalizer: spreads every input bit over the output. */
-function fmix32(h: number): number {
+/**
+ * Murmur3's 32-bit finalizer, keeping 31 bits: spreads every input bit over the output and stays
+ * a non-negative int32, so `% width` is an integer division (a uint32 operand would make V8 take
+ * the float modulo, measured 2.5–4x slower, and it was the cost of an update).
+ */
+function fmix31(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
-  return (h ^ (h >>> 16)) >>> 0
+  return (h ^ (h >>> 16)) & 0x7fffffff
 }
 
 /** A mergeable, serializable Count-Min sketch. */
@@ -91,7 +97,7 @@ export class CountMinSketch {
   #locate(hi: number, lo: number): void {
     const w = this.width
     const slots = this.#slots
-    for (let i = 0; i < this.depth; i++) slots[i] = i * w + (fmix32((lo + Math.imul(i, hi) + Math.imul(i, GOLDEN)) | 0) % w)
+    for (let i = 0; i < this.depth; i++) slots[i] = i * w + (fmix31((lo + Math.imul(i, hi) + Math.imul(i, GOLDEN)) | 0) % w)
   }
 
   /** Adds `count` (default 1, non-negative) occurrences of a key. */

@@ -4,7 +4,7 @@
 //   offset  size  field
 //   0       4     magic 'SLSK' (Sluice sketch)
 //   4       1     kind (SKETCH_KIND below)
-//   5       1     body format version of that kind (currently 1 for every kind)
+//   5       1     body format version of that kind (1 for every kind but countMin, 2)
 //   6       …     body
 //
 // Integers are little-endian; `varint` is unsigned LEB128 up to 2^53. Bytes from outside are
