@@ -18,6 +18,7 @@ for (;;) {
   const group = await sluice.admin.describeGroup('g')
   if (app.state === 'error') throw app.failure
   const inputs = group.offsets.filter((o) => o.topic === 'in')
+  process.stdout.write(`lag ${inputs.length === 2 ? group.totalLag : -1}\n`)
   if (inputs.length === 2 && group.totalLag === 0) break
 }
 await app.close()

@@ -14,7 +14,6 @@ import type { ConsumerRecord } from '../../client/types.ts'
 import { Random } from '../../base/random.ts'
 import './sluice-streams.ts'
 
-const INPUTS = 20_000
 
 async function readTopic(sluice: Sluice, topic: string): Promise<ConsumerRecord[]> {
   const { partitions } = await sluice.admin.describeTopic(topic)
@@ -26,20 +25,30 @@ async function readTopic(sluice: Sluice, topic: string): Promise<ConsumerRecord[
   return out
 }
 
-/** Runs the child; kills it after `killAfterMs` unless undefined (then waits for 'done'). Returns whether it finished. */
-function runChild(dataDir: string, guarantee: string, killAfterMs: number | undefined): Promise<boolean> {
+/**
+ * Runs the child; kills it `killAfterMs` after it started, unless undefined (then waits for 'done').
+ * Resolves 'done', or 'killed mid-stream' when its last report before the kill still had lag, else 'killed'.
+ */
+function runChild(dataDir: string, guarantee: string, killAfterMs: number | undefined): Promise<'done' | 'killed mid-stream' | 'killed'> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'guarantees-child.ts'), dataDir, guarantee], { stdio: ['ignore', 'pipe', 'inherit'] })
     let output = ''
     let timer: NodeJS.Timeout | undefined
+    let lagAtKill: number | undefined
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
-      if (killAfterMs !== undefined && timer === undefined && output.includes('started')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+      if (killAfterMs !== undefined && timer === undefined && output.includes('started')) {
+        timer = setTimeout(() => {
+          const lags = [...output.matchAll(/^lag (-?\d+)$/gm)]
+          lagAtKill = lags.length === 0 ? undefined : Number(lags.at(-1)![1])
+          child.kill('SIGKILL')
+        }, killAfterMs)
+      }
     })
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
-      if (output.includes('done')) resolve(true)
-      else if (signal === 'SIGKILL') resolve(false)
+      if (output.includes('done')) resolve('done')
+      else if (signal === 'SIGKILL') resolve(lagAtKill !== undefined && lagAtKill !== 0 ? 'killed mid-stream' : 'killed')
       else reject(new Error(`child exited with ${code ?? signal}: ${output}`))
     })
   })
@@ -49,15 +58,26 @@ for (const guarantee of ['exactly-once', 'at-least-once'] as const) {
   test(`${guarantee} under SIGKILL: restarted until done, every input reaches the output ${guarantee === 'exactly-once' ? 'exactly once, counts exact' : 'at least once'}`, { timeout: 180_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), `sluice-${guarantee}-`))
     try {
-      const setup = await Sluice.open({ dataDir })
-      await setup.admin.createTopic('in', { partitions: 2 })
-      await setup.producer().send('in', Array.from({ length: INPUTS }, (_, i) => ({ key: `k${i}`, value: i })))
-      await setup.close()
+      // Each round adds input, then runs the app and kills it at a random moment, sooner each
+      // round; rounds go on until three kills struck while the app still had lag (mid-stream).
+      let produced = 0
+      const produce = async (n: number) => {
+        const setup = await Sluice.open({ dataDir })
+        if (produced === 0) await setup.admin.createTopic('in', { partitions: 2 })
+        await setup.producer().send('in', Array.from({ length: n }, (_, i) => ({ key: `k${produced + i}`, value: produced + i })))
+        produced += n
+        await setup.close()
+      }
       const random = new Random(Number(process.env.SEED ?? 7))
-      let kills = 0
-      for (let round = 0; round < 3; round++) if (!(await runChild(dataDir, guarantee, random.int(150, 550)))) kills++
-      while (!(await runChild(dataDir, guarantee, undefined))) { /* finished runs print done */ }
-      assert.ok(kills >= 1, 'at least one run was killed mid-stream')
+      let midStreamKills = 0
+      for (let round = 0; round < 8 && midStreamKills < 3; round++) {
+        await produce(round === 0 ? 20_000 : 5_000)
+        const outcome = await runChild(dataDir, guarantee, Math.max(20, Math.round(random.int(150, 550) / 2 ** Math.floor(round / 2))))
+        if (outcome === 'killed mid-stream') midStreamKills++
+      }
+      while ((await runChild(dataDir, guarantee, undefined)) !== 'done') { /* until it finishes */ }
+      assert.ok(midStreamKills >= 2, `${midStreamKills} runs were killed with input still to process`)
+      const INPUTS = produced
 
       const check = await Sluice.open({ dataDir })
       const copies = (await readTopic(check, 'copies')).map((r) => Number(r.value!.toString()))
