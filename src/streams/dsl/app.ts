@@ -6,7 +6,7 @@
 import { SluiceError } from '../../base/errors.ts'
 import { describeTopology, type Topology } from '../topology/index.ts'
 import { checkFunction, checkName, DEFAULT_SERDE, durationOption, GraphBuilder } from './graph-builder.ts'
-import { DSL, type Internals } from './internal.ts'
+import type { Internals } from './internal.ts'
 import { Stream } from './stream.ts'
 import { Table } from './table.ts'
 import type { AppOptions, OptionsArgs, StreamOptions, StreamOptionsBase, TableOptions, TableOptionsBase } from './types.ts'
