@@ -23,17 +23,10 @@ import { StreamStreamJoinProcessor, StreamTableJoinProcessor, TableTableJoinProc
 import { statelessProcessor } from './processors/stateless.ts'
 import { ToTableProcessor, TableTransformProcessor } from './processors/tables.ts'
 import { TaskWatermarks, WATERMARK_HEADER, WRITER_HEADER } from './watermarks.ts'
+import type { ConsumerRecord } from '../../client/types.ts'
 
-/** A record as the task receives it (a ConsumerRecord). */
-export interface InputRecord {
-  topic: string
-  partition: number
-  offset: number
-  timestamp: number
-  key: Buffer | null
-  value: Buffer | null
-  headers: Array<[string, Buffer | null]>
-}
+/** A record as the task receives it: what the consumer yields (the test driver makes the same). */
+export type InputRecord = ConsumerRecord
 
 /** What a task needs from its runtime. */
 export interface StreamTaskOptions {

@@ -14,10 +14,7 @@ import type { Aggregator } from './aggregators.ts'
 import { CountWindows } from './count-windows.ts'
 import type { CountDefinition } from './definitions.ts'
 import { createPaneStore, type PaneStore, type WindowAlgorithm } from './pane-store.ts'
-import {
-  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink,
-} from './window-operator.ts'
+import { ChangedKeys, changedKeySet, checkWatermark, exportedArray, exportedNumber, exportedRecord, importedMeta, takeChanged, type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink } from './window-operator.ts'
 
 /** Keyed count window aggregation. */
 export class CountAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
@@ -116,9 +113,7 @@ export class CountAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
   }
 
   importMeta(exported: unknown): void {
-    const meta = exportedRecord(exported, 'importMeta')
-    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity)
-    checkMetaMatches(meta, this.#identity())
+    const meta = importedMeta(exported, this.#keys.size === 0 && this.#watermark === -Infinity, this.#identity())
     this.#watermark = exportedNumber(meta, 'watermark', 'importMeta')
   }
 

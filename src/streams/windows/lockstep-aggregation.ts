@@ -35,10 +35,7 @@ import { DueQueue } from './due-queue.ts'
 import { Bucket, BucketIndex, indexContributions, LockstepKey, triples } from './lockstep-state.ts'
 import { readPaneWindows } from './pane-windows-read.ts'
 import { TimeWindowGeometry } from './time-windows.ts'
-import {
-  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type OpenWindow, type WindowOperator, type WindowSink,
-} from './window-operator.ts'
+import { ChangedKeys, changedKeySet, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, importedMeta, takeChanged, type AddOutcome, type OpenWindow, type WindowOperator, type WindowSink } from './window-operator.ts'
 
 /** Keyed sliding aggregation for invertible aggregates in final mode, with lockstep running windows. */
 export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
@@ -211,9 +208,7 @@ export class LockstepAggregation<K, I, A, O> implements WindowOperator<K, I, O> 
   }
 
   importMeta(exported: unknown): void {
-    const meta = exportedRecord(exported, 'importMeta')
-    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity && !this.#isAnchored)
-    checkMetaMatches(meta, this.#identity())
+    const meta = importedMeta(exported, this.#keys.size === 0 && this.#watermark === -Infinity && !this.#isAnchored, this.#identity())
     if (meta['originMs'] !== null) this.#anchor(exportedNumber(meta, 'originMs', 'importMeta'))
     const watermark = exportedNumber(meta, 'watermark', 'importMeta')
     this.#watermark = watermark

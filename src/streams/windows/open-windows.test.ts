@@ -11,13 +11,13 @@ import { deserialize, serialize } from 'node:v8'
 import { Random, randomFromEnv } from '../../base/random.ts'
 import { count, sum } from './aggregators.ts'
 import { CountAggregation } from './count-aggregation.ts'
-import { countWindow, punctuated, session, sliding, tumbling, type TimeWindowDefinition } from './definitions.ts'
+import { countWindow, punctuated, session, sliding, type TimeWindowDefinition } from './definitions.ts'
 import { LockstepAggregation } from './lockstep-aggregation.ts'
 import { PaneGrid } from './pane-grid.ts'
-import type { WindowAlgorithm } from './pane-store.ts'
+import { allowedAlgorithms } from './pane-store.ts'
 import { readPaneWindows } from './pane-windows-read.ts'
 import { PunctuatedAggregation } from './punctuated-aggregation.ts'
-import { AGGREGATES, assertValue, bounds, fold, randomSteps, Recorder, ReferenceKey, sessionize, windowId, type Step, type TestEvent } from './reference.test-kit.ts'
+import { AGGREGATES, assertValue, bounds, fold, randomSteps, randomTimeWindows, Recorder, ReferenceKey, sessionize, windowId, type Step, type TestEvent } from './reference.test-kit.ts'
 import { SessionAggregation } from './session-aggregation.ts'
 import { TimeWindowAggregation } from './time-window-aggregation.ts'
 import { windowsFor } from './time-windows.ts'
@@ -180,27 +180,18 @@ function checkQueries(make: Make, reference: Reference, steps: readonly Step[], 
   return answered
 }
 
-function algorithmsFor(algebra: string): WindowAlgorithm[] {
-  return algebra === 'invertible' ? ['subtract-on-evict', 'two-stacks', 'per-window'] : algebra === 'associative' ? ['two-stacks', 'per-window'] : ['per-window']
-}
-
 test('openWindows of tumbling and sliding windows is what brute force computes, for every aggregate, algorithm and emit mode, lockstep included', () => {
   const random = randomFromEnv('open windows: time windows')
   let answered = 0
   for (let round = 0; round < 2; round++) {
     const local = new Random(random.uint32())
     const steps = randomSteps(local, { steps: 300, keys: 5, stepMs: 6, disorderMs: 40, lagMs: local.int(0, 30), farLateMs: 400, watermarkEvery: 6 })
-    const definitions = [
-      tumbling({ size: local.int(5, 40), grace: local.int(0, 20) }),
-      sliding({ size: 60, every: 20, grace: local.int(0, 30) }),
-      sliding({ size: 50, every: 15, grace: local.int(0, 30) }),
-      sliding({ size: local.int(20, 200), every: local.int(1, 20), grace: local.int(0, 50) }),
-    ]
+    const definitions = randomTimeWindows(local)
     for (const definition of definitions) {
       for (const aggregate of AGGREGATES) {
         const algebra = aggregate.make().algebra
         const context = (what: string): string => `${definition.kind} size=${definition.sizeMs} every=${definition.advanceMs} grace=${definition.graceMs} ${aggregate.name} ${what} SEED=${random.seed} round ${round}`
-        for (const algorithm of algorithmsFor(algebra)) {
+        for (const algorithm of allowedAlgorithms(algebra)) {
           for (const emit of ['final', 'update'] as const) {
             const make: Make = (sink) => new TimeWindowAggregation(definition, aggregate.make(), { algorithm, emit, sink, trackChanges: true })
             answered += checkQueries(make, timeReference(definition, aggregate), steps, local, context(`${algorithm} ${emit}`), emit === 'update')
@@ -245,7 +236,7 @@ test('openWindows of count windows is the incomplete windows brute force finds, 
     const definition = countWindow({ size, every: local.int(1, size + 1) })
     const steps = randomSteps(local, { steps: 300, keys: 5, stepMs: 5, disorderMs: 20, lagMs: 10, farLateMs: 100, watermarkEvery: 10 })
     for (const aggregate of AGGREGATES) {
-      for (const algorithm of algorithmsFor(aggregate.make().algebra)) {
+      for (const algorithm of allowedAlgorithms(aggregate.make().algebra)) {
         for (const emit of ['final', 'update'] as EmitMode[]) {
           const make: Make = (sink) => new CountAggregation(definition, aggregate.make(), { algorithm, emit, sink, trackChanges: true })
           const context = `size=${definition.size} every=${definition.every} ${aggregate.name} ${algorithm} ${emit} SEED=${random.seed} round ${round}`

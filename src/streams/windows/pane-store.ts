@@ -10,7 +10,7 @@
 // reads its windows without moving its caches (readWindows, for interactive queries).
 // ('final' emission of invertible aggregates uses no per-key store: lockstep-aggregation.ts.)
 import { SluiceError } from '../../base/errors.ts'
-import type { Aggregator } from './aggregators.ts'
+import type { Aggregator, Algebra } from './aggregators.ts'
 import type { PaneGrid } from './pane-grid.ts'
 import { PerWindowStore } from './per-window.ts'
 import { SubtractOnEvictStore } from './subtract-on-evict.ts'
@@ -61,14 +61,22 @@ export interface PaneStore<I, A> {
 
 /** The algorithm an algebra allows, cheapest first: what `windowAggregation` picks by default. */
 export function defaultAlgorithm(aggregator: Aggregator<unknown, unknown, unknown>): WindowAlgorithm {
-  return aggregator.algebra === 'invertible' ? 'subtract-on-evict' : aggregator.algebra === 'associative' ? 'two-stacks' : 'per-window'
+  return allowedAlgorithms(aggregator.algebra)[0]!
+}
+
+/**
+ * The algorithms an algebra allows, cheapest first: invertible aggregates can use all three,
+ * associative ones two-stacks or per-window, the rest only per-window.
+ * @example allowedAlgorithms('associative') // ['two-stacks', 'per-window']
+ */
+export function allowedAlgorithms(algebra: Algebra): readonly WindowAlgorithm[] {
+  return algebra === 'invertible' ? ['subtract-on-evict', 'two-stacks', 'per-window'] : algebra === 'associative' ? ['two-stacks', 'per-window'] : ['per-window']
 }
 
 /** Throws INVALID_ARGUMENT when `algorithm` needs more than the aggregator's algebra offers. */
 export function checkAlgorithm(algorithm: WindowAlgorithm, aggregator: Aggregator<unknown, unknown, unknown>): void {
   const { algebra } = aggregator
-  const ok = algorithm === 'per-window' || (algorithm === 'two-stacks' && algebra !== 'none') || (algorithm === 'subtract-on-evict' && algebra === 'invertible')
-  if (!ok) {
+  if (!allowedAlgorithms(algebra).includes(algorithm)) {
     throw new SluiceError('INVALID_ARGUMENT', `window algorithm '${algorithm}' needs an ${algorithm === 'subtract-on-evict' ? 'invertible' : 'associative'} aggregator; this one is '${algebra}'`)
   }
 }

@@ -12,10 +12,7 @@ import type { Aggregator } from './aggregators.ts'
 import type { PunctuatedDefinition } from './definitions.ts'
 import { DueQueue } from './due-queue.ts'
 import { PunctuatedWindows, type PunctuatedWindow } from './punctuated-windows.ts'
-import {
-  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink,
-} from './window-operator.ts'
+import { ChangedKeys, changedKeySet, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, importedMeta, takeChanged, type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink } from './window-operator.ts'
 
 /** One key's machine, with its key and due time. */
 class KeyPunctuation<K, I, A> extends PunctuatedWindows<I, A> {
@@ -135,9 +132,7 @@ export class PunctuatedAggregation<K, I, A, O> implements WindowOperator<K, I, O
   }
 
   importMeta(exported: unknown): void {
-    const meta = exportedRecord(exported, 'importMeta')
-    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity)
-    checkMetaMatches(meta, { engine: 'punctuated-windows' })
+    const meta = importedMeta(exported, this.#keys.size === 0 && this.#watermark === -Infinity, { engine: 'punctuated-windows' })
     this.#watermark = exportedNumber(meta, 'watermark', 'importMeta')
   }
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import type { Random } from '../../base/random.ts'
 import { avg, count, max, min, sum, type Aggregator } from './aggregators.ts'
-import type { PunctuatedDefinition } from './definitions.ts'
+import { sliding, tumbling, type PunctuatedDefinition, type TimeWindowDefinition } from './definitions.ts'
 import type { EmitKind } from './window-operator.ts'
 
 /** An input event of the random streams: its key, timestamp and a small integer value. */
@@ -168,4 +168,17 @@ export class ReferenceKey {
 /** The reported bounds [min t, max t + 1) of a punctuated window's events. */
 export function bounds(events: readonly TestEvent[]): [number, number] {
   return [Math.min(...events.map((e) => e.t)), Math.max(...events.map((e) => e.t)) + 1]
+}
+
+/**
+ * The tumbling and sliding definitions the time-window contract tests run over: a random tumbling
+ * window, two fixed sliding ones (panes of 20 and 5 ms) and a random sliding one, random graces.
+ */
+export function randomTimeWindows(random: Random): TimeWindowDefinition[] {
+  return [
+    tumbling({ size: random.int(5, 40), grace: random.int(0, 20) }),
+    sliding({ size: 60, every: 20, grace: random.int(0, 30) }),
+    sliding({ size: 50, every: 15, grace: random.int(0, 30) }),
+    sliding({ size: random.int(20, 200), every: random.int(1, 20), grace: random.int(0, 50) }),
+  ]
 }

@@ -20,10 +20,7 @@ import type { Aggregator } from './aggregators.ts'
 import type { SessionDefinition } from './definitions.ts'
 import { DueQueue } from './due-queue.ts'
 import { SessionWindows, type Session } from './session-windows.ts'
-import {
-  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink,
-} from './window-operator.ts'
+import { ChangedKeys, changedKeySet, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, importedMeta, takeChanged, type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink } from './window-operator.ts'
 
 /** An open session with its accumulator (and, for 'none' aggregators, its inputs). */
 interface OpenSession<I, A> extends Session {
@@ -182,9 +179,7 @@ export class SessionAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
   }
 
   importMeta(exported: unknown): void {
-    const meta = exportedRecord(exported, 'importMeta')
-    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity)
-    checkMetaMatches(meta, this.#identity())
+    const meta = importedMeta(exported, this.#keys.size === 0 && this.#watermark === -Infinity, this.#identity())
     this.#watermark = exportedNumber(meta, 'watermark', 'importMeta')
   }
 

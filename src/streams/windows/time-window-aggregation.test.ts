@@ -4,7 +4,7 @@ import { Random, randomFromEnv } from '../../base/random.ts'
 import { isSluiceError } from '../../base/errors.ts'
 import { count, sum, type Aggregator } from './aggregators.ts'
 import { sliding, tumbling, type TimeWindowDefinition } from './definitions.ts'
-import type { WindowAlgorithm } from './pane-store.ts'
+import { allowedAlgorithms, type WindowAlgorithm } from './pane-store.ts'
 import { AGGREGATES, assertValue, fold, randomSteps, Recorder, windowId, type Step, type TestEvent } from './reference.test-kit.ts'
 import { LockstepAggregation } from './lockstep-aggregation.ts'
 import { TimeWindowAggregation } from './time-window-aggregation.ts'
@@ -132,12 +132,6 @@ function run({ definition, aggregate, algorithm, emit, steps, seed }: RunOptions
   return { emissions: recorder.all.length, late }
 }
 
-function algorithmsFor(aggregator: Aggregator<any, any, any>): WindowAlgorithm[] {
-  if (aggregator.algebra === 'invertible') return ['subtract-on-evict', 'two-stacks', 'per-window']
-  if (aggregator.algebra === 'associative') return ['two-stacks', 'per-window']
-  return ['per-window']
-}
-
 function definitionsFor(random: Random): TimeWindowDefinition[] {
   return [
     tumbling({ size: random.int(5, 40), grace: random.int(0, 20) }),
@@ -158,7 +152,7 @@ test('tumbling and sliding windows match a brute-force reference on out-of-order
     const steps = randomSteps(local, { steps: 400, keys: 4, stepMs: 6, disorderMs: 40, lagMs: local.int(0, 30), farLateMs: 400, watermarkEvery: 6 })
     for (const definition of definitionsFor(local)) {
       for (const aggregate of AGGREGATES) {
-        for (const algorithm of algorithmsFor(aggregate.make())) {
+        for (const algorithm of allowedAlgorithms(aggregate.make().algebra)) {
           for (const emit of ['final', 'update'] as const) {
             const result = run({ definition, aggregate, algorithm, emit, steps, seed })
             emissions += result.emissions

@@ -27,10 +27,7 @@ import { DueQueue } from './due-queue.ts'
 import type { PaneGrid } from './pane-grid.ts'
 import { createPaneStore, type PaneStore, type WindowAlgorithm } from './pane-store.ts'
 import { TimeWindowGeometry } from './time-windows.ts'
-import {
-  ChangedKeys, changedKeySet, checkFresh, checkMetaMatches, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, takeChanged,
-  type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink,
-} from './window-operator.ts'
+import { ChangedKeys, changedKeySet, checkTimestamp, checkWatermark, exportedArray, exportedNumber, exportedRecord, importedMeta, takeChanged, type AddOutcome, type EmitMode, type OpenWindow, type WindowOperator, type WindowSink } from './window-operator.ts'
 
 /** Keyed tumbling/sliding window aggregation. */
 export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I, O> {
@@ -177,9 +174,7 @@ export class TimeWindowAggregation<K, I, A, O> implements WindowOperator<K, I, O
   }
 
   importMeta(exported: unknown): void {
-    const meta = exportedRecord(exported, 'importMeta')
-    checkFresh(this.#keys.size === 0 && this.#watermark === -Infinity && !this.#isAnchored)
-    checkMetaMatches(meta, this.#identity())
+    const meta = importedMeta(exported, this.#keys.size === 0 && this.#watermark === -Infinity && !this.#isAnchored, this.#identity())
     const originMs = meta['originMs']
     if (originMs !== null) this.#anchor(exportedNumber(meta, 'originMs', 'importMeta'))
     const watermark = exportedNumber(meta, 'watermark', 'importMeta')

@@ -13,9 +13,9 @@ import { count, sum } from './aggregators.ts'
 import { CountAggregation } from './count-aggregation.ts'
 import { countWindow, punctuated, session, sliding, tumbling } from './definitions.ts'
 import { LockstepAggregation } from './lockstep-aggregation.ts'
-import type { WindowAlgorithm } from './pane-store.ts'
+import { allowedAlgorithms } from './pane-store.ts'
 import { PunctuatedAggregation } from './punctuated-aggregation.ts'
-import { AGGREGATES, randomSteps, Recorder, type Emission, type Step, type TestEvent } from './reference.test-kit.ts'
+import { AGGREGATES, randomSteps, randomTimeWindows, Recorder, type Emission, type Step, type TestEvent } from './reference.test-kit.ts'
 import { SessionAggregation } from './session-aggregation.ts'
 import { TimeWindowAggregation } from './time-window-aggregation.ts'
 import { windowAggregation } from './window-aggregation.ts'
@@ -84,27 +84,18 @@ function checkRestores(make: Make, steps: readonly Step[], random: Random, conte
   return restores
 }
 
-function algorithmsFor(algebra: string): WindowAlgorithm[] {
-  return algebra === 'invertible' ? ['subtract-on-evict', 'two-stacks', 'per-window'] : algebra === 'associative' ? ['two-stacks', 'per-window'] : ['per-window']
-}
-
 test('tumbling and sliding windows restored from checkpoints emit what an uninterrupted run emits, for every aggregate, algorithm and emit mode, lockstep included', () => {
   const random = randomFromEnv('window restore: time windows')
   let restores = 0
   for (let round = 0; round < 2; round++) {
     const local = new Random(random.uint32())
     const steps = randomSteps(local, { steps: 400, keys: 4, stepMs: 6, disorderMs: 40, lagMs: local.int(0, 30), farLateMs: 400, watermarkEvery: 6 })
-    const definitions = [
-      tumbling({ size: local.int(5, 40), grace: local.int(0, 20) }),
-      sliding({ size: 60, every: 20, grace: local.int(0, 30) }),
-      sliding({ size: 50, every: 15, grace: local.int(0, 30) }),
-      sliding({ size: local.int(20, 200), every: local.int(1, 20), grace: local.int(0, 50) }),
-    ]
+    const definitions = randomTimeWindows(local)
     for (const definition of definitions) {
       for (const aggregate of AGGREGATES) {
         const algebra = aggregate.make().algebra
         const context = (what: string): string => `${definition.kind} size=${definition.sizeMs} every=${definition.advanceMs} grace=${definition.graceMs} ${aggregate.name} ${what} SEED=${random.seed} round ${round}`
-        for (const algorithm of algorithmsFor(algebra)) {
+        for (const algorithm of allowedAlgorithms(algebra)) {
           for (const emit of ['final', 'update'] as const) {
             const make: Make = (sink, trackChanges) => new TimeWindowAggregation(definition, aggregate.make(), { algorithm, emit, sink, trackChanges })
             restores += checkRestores(make, steps, local, context(`${algorithm} ${emit}`))
@@ -145,7 +136,7 @@ test('count windows restored from checkpoints emit what an uninterrupted run emi
     const definition = countWindow({ size, every: local.int(1, size + 1) })
     const steps = randomSteps(local, { steps: 300, keys: 3, stepMs: 5, disorderMs: 20, lagMs: 10, farLateMs: 100, watermarkEvery: 10 })
     for (const aggregate of AGGREGATES) {
-      for (const algorithm of algorithmsFor(aggregate.make().algebra)) {
+      for (const algorithm of allowedAlgorithms(aggregate.make().algebra)) {
         for (const emit of ['final', 'update'] as EmitMode[]) {
           const make: Make = (sink, trackChanges) => new CountAggregation(definition, aggregate.make(), { algorithm, emit, sink, trackChanges })
           checkRestores(make, steps, local, `size=${definition.size} every=${definition.every} ${aggregate.name} ${algorithm} ${emit} SEED=${random.seed} round ${round}`)

@@ -194,6 +194,18 @@ export function exportedArray(record: Record<string, unknown>, field: string, wh
   return value
 }
 
+/**
+ * The fields of exported meta, after checking that it is an object, that the operator is still
+ * fresh and that the meta comes from an operator with the same `identity`; every engine's
+ * importMeta starts here.
+ */
+export function importedMeta(exported: unknown, isFresh: boolean, identity: Record<string, string>): Record<string, unknown> {
+  const meta = exportedRecord(exported, 'importMeta')
+  checkFresh(isFresh)
+  checkMetaMatches(meta, identity)
+  return meta
+}
+
 /** INVALID_ARGUMENT unless the operator is still fresh (importMeta comes before any add or importKey). */
 export function checkFresh(isFresh: boolean): void {
   if (!isFresh) throw new SluiceError('INVALID_ARGUMENT', 'importMeta needs a fresh operator: call it before any add, advanceWatermark or importKey')
